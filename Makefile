@@ -1,0 +1,49 @@
+# gvhdtrial: every set-up step lives here; `make run` and `make test` work on a fresh machine.
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+STAMP   := .venv/.installed
+APT     := DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: run test lint typecheck pytest fixtures bench clean r-deps
+
+.venv/bin/python:
+	python3 -m venv .venv
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml .venv/bin/python
+	$(PIP) install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## make run: the main job (until the service exists: the analysis report / worked example)
+run: $(STAMP)
+	.venv/bin/gvhdtrial demo
+
+## make test: lint, type-check and the whole test suite
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	.venv/bin/ruff check gvhdtrial tests benchmarks reference
+	.venv/bin/ruff format --check gvhdtrial tests benchmarks reference
+
+typecheck: $(STAMP)
+	.venv/bin/mypy gvhdtrial/protocol
+
+pytest: $(STAMP)
+	.venv/bin/pytest
+
+## R (Debian packages) is needed only to regenerate fixtures and run benchmarks
+r-deps:
+	@command -v Rscript >/dev/null && Rscript -e 'library(survival); library(cmprsk)' >/dev/null 2>&1 || \
+	  ($(APT) update && $(APT) install -y r-base-core r-cran-survival r-cran-cmprsk)
+
+## make fixtures: regenerate the frozen R reference values in tests/fixtures/
+fixtures: $(STAMP) r-deps
+	$(PY) tests/fixtures/make_datasets.py
+	Rscript tests/fixtures/make_fixtures.R
+
+## make bench: this engine and R side by side, ratios printed
+bench: $(STAMP) r-deps
+	$(PY) benchmarks/bench_stats.py
+
+clean:
+	rm -rf .venv build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,39 @@
+"""The ``gvhdtrial`` command line.
+
+Each area of the system registers its own sub-command group here; the commands themselves are
+thin wrappers over the core packages.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from gvhdtrial import __version__
+
+app = typer.Typer(
+    name="gvhdtrial",
+    help=(
+        "Run and analyse randomized trials for steroid-refractory acute GVHD: protocol engine, "
+        "central randomization, blinded supply, data capture and the statistical analysis."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print the gvhdtrial version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def demo() -> None:
+    """Stage, grade and assess a worked example patient with the protocol engine."""
+    from gvhdtrial.protocol.demo import print_worked_example
+
+    print_worked_example()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
