@@ -20,6 +20,10 @@ app = typer.Typer(
     add_completion=False,
 )
 
+from gvhdtrial.randomization.cli import app as _randomization_app  # noqa: E402
+
+app.add_typer(_randomization_app, name="randomization")
+
 
 @app.command()
 def version() -> None:
