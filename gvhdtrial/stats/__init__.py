@@ -3,4 +3,41 @@
 The public API is listed here; everything else in this package is private.
 """
 
+# --- proportions, Table 1 tests, survival, Cox, logistic, selection ---
+from gvhdtrial.stats.cox import ConvergenceWarning, CoxResult, cox
+from gvhdtrial.stats.group_comparisons import TestResult, cmh_test, t_test, wilcoxon_rank_sum
+from gvhdtrial.stats.proportions import ProportionComparison, compare_proportions
+from gvhdtrial.stats.regression import LogisticResult, PerfectSeparationError, logistic
+from gvhdtrial.stats.selection import SelectionResult, univariable_then_multivariable
+from gvhdtrial.stats.survival import (
+    KaplanMeier,
+    KaplanMeierGroups,
+    LogRank,
+    SurvivalAt,
+    kaplan_meier,
+    logrank,
+)
+
 __all__: list[str] = []
+__all__ += [
+    "ConvergenceWarning",
+    "CoxResult",
+    "KaplanMeier",
+    "KaplanMeierGroups",
+    "LogRank",
+    "LogisticResult",
+    "PerfectSeparationError",
+    "ProportionComparison",
+    "SelectionResult",
+    "SurvivalAt",
+    "TestResult",
+    "cmh_test",
+    "compare_proportions",
+    "cox",
+    "kaplan_meier",
+    "logistic",
+    "logrank",
+    "t_test",
+    "univariable_then_multivariable",
+    "wilcoxon_rank_sum",
+]
