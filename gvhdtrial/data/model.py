@@ -447,7 +447,14 @@ ASSESSMENTS = Table(
             minimum=0,
             maximum=100,
         ),
-        _f("bilirubin", "float", "Total serum bilirubin", unit="bilirubin_unit", minimum=0),
+        _f(
+            "bilirubin",
+            "float",
+            "Total serum bilirubin",
+            unit="mg/dL or umol/L, as bilirubin_unit says",
+            minimum=0,
+            maximum=1000,
+        ),
         _f(
             "bilirubin_unit",
             "enum",
