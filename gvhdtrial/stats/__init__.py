@@ -3,8 +3,17 @@
 The public API is listed here; everything else in this package is private.
 """
 
-# --- proportions, Table 1 tests, survival, Cox, logistic, selection ---
+# --- proportions, Table 1 tests, survival, Cox, logistic, selection; competing risks ---
+from gvhdtrial.stats.competing_risks import (
+    CumincCurve,
+    CumincPoints,
+    CumincResult,
+    GrayTestResult,
+    cuminc,
+    gray_test,
+)
 from gvhdtrial.stats.cox import ConvergenceWarning, CoxResult, cox
+from gvhdtrial.stats.fine_gray import FineGrayResult, fine_gray
 from gvhdtrial.stats.group_comparisons import TestResult, cmh_test, t_test, wilcoxon_rank_sum
 from gvhdtrial.stats.proportions import ProportionComparison, compare_proportions
 from gvhdtrial.stats.regression import LogisticResult, PerfectSeparationError, logistic
@@ -19,6 +28,16 @@ from gvhdtrial.stats.survival import (
 )
 
 __all__: list[str] = []
+__all__ += [
+    "CumincCurve",
+    "CumincPoints",
+    "CumincResult",
+    "FineGrayResult",
+    "GrayTestResult",
+    "cuminc",
+    "fine_gray",
+    "gray_test",
+]
 __all__ += [
     "ConvergenceWarning",
     "CoxResult",

@@ -250,6 +250,11 @@ def cuminc(
     g = np.zeros(n, dtype=int) if group is None else as_labels(group, n, "group")
     groups = tuple(np.unique(g).tolist())
     causes = _causes(st, cencode)
+    if not causes:
+        raise ValueError(
+            f"status has no events: every subject is censored (code {cencode:g}), "
+            "so there is no cumulative incidence to estimate"
+        )
     curves: dict[tuple[Any, float], CumincCurve] = {}
     for lab in groups:
         mask = g == lab
