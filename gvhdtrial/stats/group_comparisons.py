@@ -73,9 +73,9 @@ def t_test(x: object, y: object, *, welch: bool = False, conf_level: float = 0.9
         raise ValueError(
             f"t-test needs at least 2 observations per group, got {a.size} and {b.size}"
         )
+    if (np.ptp(a) == 0 and np.ptp(b) == 0) or (welch and (np.ptp(a) == 0 or np.ptp(b) == 0)):
+        raise ValueError("t-test undefined: zero variance (all values equal within groups)")
     res = stats.ttest_ind(a, b, equal_var=not welch)
-    if not np.isfinite(res.statistic):
-        raise ValueError("t-test undefined: both groups have zero variance")
     ci = res.confidence_interval(confidence_level=conf_level)
     return TestResult(
         method="Welch two-sample t-test" if welch else "Two-sample t-test (pooled variance)",

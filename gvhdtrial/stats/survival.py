@@ -118,8 +118,8 @@ class KaplanMeier:
         target = 1 - q
         return (
             _first_below(self.surv, self.time, target),
-            _first_below(self.upper, self.time, target),
             _first_below(self.lower, self.time, target),
+            _first_below(self.upper, self.time, target),
         )
 
     @property
@@ -130,9 +130,14 @@ class KaplanMeier:
 
     @property
     def median_ci(self) -> tuple[float, float]:
-        """CI of the median: where the upper and the lower pointwise limits reach 0.5."""
+        """CI of the median: where the lower and the upper pointwise limits reach 0.5."""
         _, lo, hi = self.quantile(0.5)
         return lo, hi
+
+    def _se_surv(self) -> np.ndarray:
+        """Standard error of S(t) itself (Greenwood), NaN once S = 0 as in R."""
+        with np.errstate(invalid="ignore"):
+            return np.where(self.surv > 0, self.std_err * self.surv, np.nan)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -165,7 +170,7 @@ class KaplanMeier:
                 str(r),
                 str(d),
                 f"{s:.4f}",
-                f"{se:.4f}",
+                fmt_num(se, 4),
                 fmt_num(lo_, 4),
                 fmt_num(hi_, 4),
             ]
@@ -174,7 +179,7 @@ class KaplanMeier:
                 self.n_risk[ev],
                 self.n_event[ev],
                 self.surv[ev],
-                self.std_err[ev] * self.surv[ev],
+                self._se_surv()[ev],
                 self.lower[ev],
                 self.upper[ev],
                 strict=True,
@@ -218,11 +223,12 @@ def _confint(
             lower = np.where(surv > 0, surv * np.exp(-z * se), np.nan)
             upper = np.where(surv > 0, np.minimum(surv * np.exp(z * se), 1.0), np.nan)
         elif conf_type == "log-log":
-            # CI for log H(t) = log(-log S(t)), Var = se^2 / H^2; undefined at S = 0 or 1
+            # CI for log H(t) = log(-log S(t)), Var = se^2 / H^2; undefined at S = 0;
+            # (1, 1) where S = 1 (no event yet), as R gives
             ok = (surv > 0) & (surv < 1)
             h = -np.log(np.where(ok, surv, 0.5))
-            lower = np.where(ok, np.exp(-h * np.exp(z * se / h)), np.nan)
-            upper = np.where(ok, np.exp(-h * np.exp(-z * se / h)), np.nan)
+            lower = np.where(ok, np.exp(-h * np.exp(z * se / h)), np.where(surv == 1, 1.0, np.nan))
+            upper = np.where(ok, np.exp(-h * np.exp(-z * se / h)), np.where(surv == 1, 1.0, np.nan))
         elif conf_type == "plain":
             lower = np.clip(surv - z * se * surv, 0.0, 1.0)
             upper = np.clip(surv + z * se * surv, 0.0, 1.0)
