@@ -90,8 +90,9 @@ def _loglog_ci(est: FloatArray, var: FloatArray, level: float) -> tuple[FloatArr
     ok = (est > 0) & (est < 1) & (se > 0)
     safe = np.where(ok, est, 0.5)
     k = q * se / (safe * np.log(safe))
-    lower = np.where(ok, safe ** np.exp(-k), est)
-    upper = np.where(ok, safe ** np.exp(k), est)
+    with np.errstate(over="ignore"):  # exp(+-k) -> inf/0 gives the limits 0 and 1 exactly
+        lower = np.where(ok, safe ** np.exp(-k), est)
+        upper = np.where(ok, safe ** np.exp(k), est)
     return np.minimum(lower, upper), np.maximum(lower, upper)
 
 

@@ -323,6 +323,12 @@ def fine_gray(
             f"cause {cause:g} has no events in status; causes present: "
             f"{', '.join(f'{c:g}' for c in present) or 'none (all censored)'}"
         )
+    constant = np.flatnonzero(np.ptp(x, axis=0) == 0)
+    if constant.size:
+        raise ValueError(
+            f"X column {names[constant[0]]!r} is constant: its coefficient is not identifiable "
+            "(the information matrix is singular)"
+        )
     des, _ = _design(t, st, x, cause, cencode)
     p = x.shape[1]
     beta = np.zeros(p)
@@ -331,6 +337,11 @@ def fine_gray(
     converged = False
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        if np.linalg.cond(info) > 1e12:
+            raise ValueError(
+                "the information matrix is singular: collinear covariates, or a covariate "
+                "constant among the subjects at risk"
+            )
         try:
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError:
