@@ -142,8 +142,8 @@ def _fit(model: Model, y: pd.DataFrame, X: pd.DataFrame, opts: Mapping[str, Any]
             n=r.n,
             result=r,
         )
-    # Fine-Gray lives in the competing-risks module; imported only when asked for.
-    from gvhdtrial.stats.competing_risks import fine_gray
+    # Fine-Gray belongs to the competing-risks half of the engine; imported when asked for.
+    from gvhdtrial.stats import fine_gray
 
     r = fine_gray(
         y.iloc[:, 0].to_numpy(),
@@ -159,7 +159,7 @@ def _fit(model: Model, y: pd.DataFrame, X: pd.DataFrame, opts: Mapping[str, Any]
         if getattr(r, attr, None) is not None:
             cov = np.atleast_2d(np.asarray(getattr(r, attr), dtype=float))
             break
-    p = getattr(r, "p_value", None)
+    p = getattr(r, "p_values", getattr(r, "p_value", None))
     p_term = 2 * stats.norm.sf(np.abs(coef / se)) if p is None else np.atleast_1d(p)
     return _Fit(
         terms=list(X.columns),
