@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral, Real
+
+import numpy as np
 
 
 def require_finite_number(field: str, value: float, expected: str) -> float:
     """Return ``value`` as a float, or raise if it is not a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # numbers.Real also admits numpy scalars, as they arrive from pandas rows.
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
         raise ValueError(f"{field}: {value!r} is not a number; expected {expected}")
     if not math.isfinite(value):
         raise ValueError(f"{field}: {value!r} is not finite; expected {expected}")
@@ -40,10 +44,17 @@ def require_percent(field: str, value: float) -> float:
 
 
 def require_bool(field: str, value: object) -> bool:
-    """Return ``value`` if it is a bool; raise otherwise (0/1 or "yes" are not accepted)."""
-    if not isinstance(value, bool):
+    """Return ``value`` as a bool (Python or numpy); raise otherwise (0/1 or "yes" are refused)."""
+    if not isinstance(value, bool | np.bool_):
         raise ValueError(f"{field}: {value!r} is not a bool; expected True or False")
-    return value
+    return bool(value)
+
+
+def require_int(field: str, value: object, expected: str) -> int:
+    """Return ``value`` as an int (Python or numpy integer, not bool); raise otherwise."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Integral):
+        raise ValueError(f"{field}: {value!r} is not an int; expected {expected}")
+    return int(value)
 
 
 def require_choice(field: str, value: str, choices: tuple[str, ...]) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Final, NamedTuple
 
-from gvhdtrial.protocol._validation import require_bool, require_non_negative
+from gvhdtrial.protocol._validation import require_bool, require_int, require_non_negative
 from gvhdtrial.protocol.grading import ROMAN_GRADE, overall_grade
 from gvhdtrial.protocol.staging import OrganStages
 
@@ -71,9 +71,9 @@ class Candidate:
             if field.type == "bool":
                 require_bool(field.name, getattr(self, field.name))
         for name in ("age_years", "days_enrolment_to_first_infusion"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name}: {value!r} is not a whole number >= 0")
+            value = require_int(name, getattr(self, name), "a whole number >= 0")
+            if value < 0:
+                raise ValueError(f"{name}: {value!r} is negative; expected a whole number >= 0")
         if self.nyha_class is not None and self.nyha_class not in (1, 2, 3, 4):
             raise ValueError(f"nyha_class: {self.nyha_class!r} is not a NYHA class 1-4 or None")
         if self.creatinine_clearance_ml_min is not None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal
 
-from gvhdtrial.protocol._validation import require_bool, require_choice
+from gvhdtrial.protocol._validation import require_bool, require_choice, require_int
 from gvhdtrial.protocol.staging import ORGANS, OrganStages
 
 
@@ -135,8 +135,7 @@ class StageAssessment:
     salvage: bool = False
 
     def __post_init__(self) -> None:
-        if isinstance(self.day, bool) or not isinstance(self.day, int):
-            raise ValueError(f"day: {self.day!r} is not an int; expected a study day")
+        object.__setattr__(self, "day", require_int("day", self.day, "a study day"))
         _require_stages("stages", self.stages)
         require_bool("died", self.died)
         require_bool("salvage", self.salvage)
@@ -174,10 +173,7 @@ def durable_complete_response(
     alive, no salvage), and every following assessment up to one at least ``min_duration_days``
     later is also CR. A CR not yet confirmed 28 days later (no later assessment) does not count.
     """
-    if isinstance(first_infusion_day, bool) or not isinstance(first_infusion_day, int):
-        raise ValueError(
-            f"first_infusion_day: {first_infusion_day!r} is not an int; expected a study day"
-        )
+    require_int("first_infusion_day", first_infusion_day, "a study day")
     ordered = _as_assessments(assessments)
     onset: int | None = None
     for assessment in ordered:

@@ -15,6 +15,7 @@ from typing import Final, Literal, NamedTuple
 from gvhdtrial.protocol._validation import (
     require_bool,
     require_choice,
+    require_int,
     require_non_negative,
     require_percent,
     require_positive,
@@ -129,14 +130,14 @@ class OrganStages:
 
     def __post_init__(self) -> None:
         for organ in ORGANS:
-            stage = getattr(self, organ)
-            if isinstance(stage, bool) or not isinstance(stage, int):
-                raise ValueError(f"{organ}: {stage!r} is not an int; expected a MAGIC stage")
+            stage = require_int(organ, getattr(self, organ), "a MAGIC stage")
             if not 0 <= stage <= MAX_STAGE[organ]:
                 raise ValueError(
                     f"{organ}: {stage!r} is out of range; "
                     f"expected a MAGIC stage 0-{MAX_STAGE[organ]}"
                 )
+            # Store a plain int even when given a numpy integer, so stages compare and print alike.
+            object.__setattr__(self, organ, stage)
 
     @property
     def involved(self) -> tuple[str, ...]:

@@ -112,9 +112,9 @@ INVALID_INPUTS: list[tuple[str, Callable[[], object], str]] = [
     ("plan response unknown", lambda: treatment_plan(60.0, START, "SD"), "day28_response: 'SD'"),
     (
         "plan rounding unknown",
-        lambda: treatment_plan(60.0, START, rounding="down"),
+        lambda: treatment_plan(60.0, START, rounding="down"),  # type: ignore[arg-type]
         "rounding: 'down'",
-    ),  # type: ignore[arg-type]
+    ),
     ("candidate negative age", lambda: candidate(age_years=-1), "age_years: -1"),
     ("candidate NYHA 5", lambda: candidate(nyha_class=5), "nyha_class: 5"),
     (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,6 +31,7 @@ from gvhdtrial.protocol import (
     time_to_first_response,
     treatment_plan,
 )
+from gvhdtrial.protocol.grading import GradingSystem
 
 percent = st.floats(min_value=0.0, max_value=100.0, allow_nan=False)
 organ_stages = st.builds(
@@ -84,7 +86,8 @@ def raised_measurement(draw: st.DrawFn) -> tuple[Measurements, Measurements]:
     )
     value = getattr(low, field)
     if isinstance(value, bool):
-        return low, dataclasses.replace(low, **{field: True})
+        raised: dict[str, Any] = {field: True}
+        return low, dataclasses.replace(low, **raised)
     if value is None:  # not measured: nothing to raise
         return low, low
     ceiling = {
@@ -95,7 +98,8 @@ def raised_measurement(draw: st.DrawFn) -> tuple[Measurements, Measurements]:
         "stool_episodes_per_day": 50.0,
     }[field]
     higher = draw(st.floats(min_value=value, max_value=max(value, ceiling)))
-    return low, dataclasses.replace(low, **{field: higher})
+    raised_value: dict[str, Any] = {field: higher}
+    return low, dataclasses.replace(low, **raised_value)
 
 
 @given(raised_measurement(), lower_gi_rules)
@@ -107,8 +111,9 @@ def test_raising_any_raw_measure_never_lowers_a_stage_or_grade(
     high_stages = stage_organs(high, lower_gi_rule=rule)  # type: ignore[arg-type]
     for organ, stage in low_stages.as_dict().items():
         assert high_stages.as_dict()[organ] >= stage, organ
-    for system in ("magic", "glucksberg"):
-        assert overall_grade(high_stages, system) >= overall_grade(low_stages, system)  # type: ignore[arg-type]
+    systems: tuple[GradingSystem, ...] = ("magic", "glucksberg")
+    for system in systems:
+        assert overall_grade(high_stages, system) >= overall_grade(low_stages, system)
 
 
 @given(

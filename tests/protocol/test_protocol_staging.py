@@ -193,3 +193,19 @@ def test_organ_stages_helpers() -> None:
     assert not OrganStages().any_involved
     assert stages.as_dict() == {"skin": 2, "liver": 0, "upper_gi": 1, "lower_gi": 0}
     assert stages.gut == 1  # Keystone: upper GI alone counts as gut stage 1
+
+
+def test_numpy_scalars_from_pandas_rows_are_accepted() -> None:
+    import numpy as np
+
+    stages = stage_organs(
+        {
+            "skin_bsa_percent": np.float64(60.0),
+            "skin_bullae": np.bool_(True),
+            "skin_desquamation_percent": np.float32(6.0),
+            "bilirubin": np.float64(3.05),
+        }
+    )
+    assert stages == OrganStages(skin=4, liver=2)
+    assert OrganStages(skin=np.int64(2)).skin == 2  # type: ignore[arg-type]
+    assert type(OrganStages(skin=np.int64(2)).skin) is int  # type: ignore[arg-type]
