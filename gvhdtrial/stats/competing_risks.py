@@ -164,6 +164,7 @@ class CumincResult:
     causes: tuple[float, ...]
     curves: dict[tuple[Any, float], CumincCurve]
     tests: dict[float, GrayTestResult] = field(default_factory=dict)
+    untestable: dict[float, str] = field(default_factory=dict)  # cause -> why no Gray test
     n: int = 0
     cencode: float = 0.0
 
@@ -219,6 +220,9 @@ class CumincResult:
         if self.tests:
             lines.append("")
             lines.extend(t.summary() for t in self.tests.values())
+        lines.extend(
+            f"Gray's test, cause {c:g}: not computed: {why}" for c, why in self.untestable.items()
+        )
         return "\n".join(lines)
 
 
@@ -274,14 +278,21 @@ def cuminc(
                 last_time=float(uniq[-1]),
             )
     tests: dict[float, GrayTestResult] = {}
+    untestable: dict[float, str] = {}
     if group is not None and len(groups) >= 2:
         for cause in causes:
-            tests[cause] = gray_test(t, st, g, cause=cause, rho=rho, strata=strata, cencode=cencode)
+            try:
+                tests[cause] = gray_test(
+                    t, st, g, cause=cause, rho=rho, strata=strata, cencode=cencode
+                )
+            except ValueError as err:  # e.g. singular covariance: said, not hidden
+                untestable[cause] = str(err)
     return CumincResult(
         groups=(None,) if group is None else groups,
         causes=causes,
         curves=curves,
         tests=tests,
+        untestable=untestable,
         n=n,
         cencode=cencode,
     )

@@ -21,6 +21,7 @@ Validated against ``cmprsk::crr`` (tests/fixtures/competing_reference.json).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +151,11 @@ def _head(v: FloatArray) -> FloatArray:
 
 def _score_information(des: _Design, beta: FloatArray):
     """Log partial likelihood, score and information at beta."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _score_information_raw(des, beta)
+
+
+def _score_information_raw(des: _Design, beta: FloatArray):
     eta_lin = des.x @ beta
     r = np.exp(eta_lin)
     s0, s1 = _risk_sums(des, r)
@@ -364,8 +370,18 @@ def fine_gray(
         if np.max(np.abs(step) / (1.0 + np.abs(beta))) < tol:
             converged = True
             break
-    if not np.all(np.isfinite(beta)):
-        raise ValueError("Fine-Gray fit diverged (monotone likelihood?)")
+    if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(info)) and np.isfinite(loglik)):
+        raise ValueError(
+            "Fine-Gray fit diverged: a coefficient runs to infinity (monotone likelihood, "
+            "e.g. a covariate level with no events of interest)"
+        )
+    if not converged:
+        warnings.warn(
+            f"Fine-Gray Newton-Raphson did not converge in {max_iter} iterations; "
+            "see .converged and .score",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     try:
         info_inv = np.linalg.inv(info)
     except np.linalg.LinAlgError:
@@ -373,6 +389,8 @@ def fine_gray(
     middle = _sandwich_middle(des, r, e, dl)
     var = info_inv @ middle @ info_inv
     var = (var + var.T) / 2.0
+    if not np.all(np.isfinite(var)):
+        raise ValueError("Fine-Gray variance is not finite (information matrix near singular)")
     return FineGrayResult(
         names=names,
         coef=beta,
