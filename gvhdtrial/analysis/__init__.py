@@ -1,0 +1,26 @@
+"""Derivations and analysis: raw CRF rows -> analysis datasets -> the paper's tables.
+
+Public API (everything else in this package is private):
+
+- :func:`analyse` (in :mod:`gvhdtrial.analysis.pipeline`): one visible pipeline from a
+  :class:`gvhdtrial.data.TrialData` to :class:`AnalysisResults`;
+- :class:`AnalysisConfig`: the analysis choices (paper's defaults), recorded with the results;
+- :class:`AnalysisResults`, :class:`PosthocResult`: the results contract (``results.py``);
+- :func:`write_tables`: the machine-readable outputs (CSV, JSON), byte-reproducible.
+"""
+
+from gvhdtrial.analysis.results import (
+    AT_RISK_MONTHS,
+    SURVIVAL_ENDPOINTS,
+    TABLE2_COLUMNS,
+    AnalysisResults,
+    PosthocResult,
+)
+
+__all__ = [
+    "AT_RISK_MONTHS",
+    "SURVIVAL_ENDPOINTS",
+    "TABLE2_COLUMNS",
+    "AnalysisResults",
+    "PosthocResult",
+]
