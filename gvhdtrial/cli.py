@@ -24,6 +24,14 @@ from gvhdtrial.randomization.cli import app as _randomization_app  # noqa: E402
 
 app.add_typer(_randomization_app, name="randomization")
 
+from gvhdtrial.web.cli import audit_app as _audit_app  # noqa: E402
+from gvhdtrial.web.cli import serve as _serve  # noqa: E402
+from gvhdtrial.web.cli import web_app as _web_app  # noqa: E402
+
+app.add_typer(_web_app, name="web")
+app.add_typer(_audit_app, name="audit")
+app.command("serve")(_serve)
+
 
 @app.command()
 def version() -> None:

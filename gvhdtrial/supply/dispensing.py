@@ -9,34 +9,21 @@ first (then tracking number, for a deterministic answer). A refusal never names 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from gvhdtrial.protocol.treatment import CELLS_PER_BAG, bags_per_infusion
 from gvhdtrial.supply.custody import KitStatus
 
-DOSE_CELLS_PER_KG = 1.0e6  # PROTOCOL.md 4: 1.0 x 10^6 cells/kg per infusion
-CELLS_PER_BAG = 2.0e7  # PROTOCOL.md 4: one 50 mL bag holds 2.0 x 10^7 cells
-MINIMUM_BAGS = 1
+
+def bags_for_infusion(weight_kg: float) -> int:
+    """Bags for one infusion: the protocol engine's rule (PROTOCOL.md section 4), not a copy."""
+    return bags_per_infusion(weight_kg)
 
 
-def bags_for_infusion(
-    weight_kg: float,
-    dose_cells_per_kg: float = DOSE_CELLS_PER_KG,
-    cells_per_bag: float = CELLS_PER_BAG,
-) -> int:
-    """Bags needed for one infusion: nearest whole bag (halves round up), at least one."""
-    if not weight_kg > 0:
-        raise ValueError("weight must be positive")
-    exact = weight_kg * dose_cells_per_kg / cells_per_bag
-    return max(MINIMUM_BAGS, math.floor(exact + 0.5))
-
-
-def delivered_cells_per_kg(
-    bags: int, weight_kg: float, cells_per_bag: float = CELLS_PER_BAG
-) -> float:
-    """What the patient actually receives (always reported, PROTOCOL.md 4)."""
-    return bags * cells_per_bag / weight_kg
+def delivered_cells_per_kg(bags: int, weight_kg: float) -> float:
+    """What the patient actually receives (always reported, PROTOCOL.md section 4)."""
+    return bags * CELLS_PER_BAG / weight_kg
 
 
 @dataclass(frozen=True)

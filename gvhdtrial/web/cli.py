@@ -1,0 +1,98 @@
+"""``gvhdtrial serve``, ``gvhdtrial web ...`` and ``gvhdtrial audit verify``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+web_app = typer.Typer(help="The web service: set-up, tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gvhdtrial.web.settings")
+    import django
+
+    django.setup()
+
+
+def migrate_and_seed(quiet: bool = False) -> dict[str, str]:
+    setup_django()
+    from django.core.management import call_command
+
+    from gvhdtrial.web.seed import seed
+
+    call_command("migrate", verbosity=0 if quiet else 1, interactive=False)
+    return seed()
+
+
+def print_credentials(creds: dict[str, str], url: str) -> None:
+    from gvhdtrial.web.seed import DEMO_USERS
+
+    typer.echo(f"\ngvhdtrial service at {url}  (OpenAPI schema: {url}api/openapi.json)")
+    typer.echo("Demo users (synthetic data; demo passwords generated on first run):")
+    for username, role, site in DEMO_USERS:
+        where = f" at {site}" if site else ""
+        typer.echo(f"  {username:<13} {creds[username]:<14} {role.label}{where}")
+    typer.echo("")
+
+
+@web_app.command("seed")
+def seed_command() -> None:
+    """Migrate the database and create the reference centres, demo users, schedule and kits."""
+    creds = migrate_and_seed()
+    print_credentials(creds, "http://127.0.0.1:8000/")
+
+
+@web_app.command("token")
+def token_command(
+    username: Annotated[str, typer.Argument(help="User to issue an API bearer token for.")],
+) -> None:
+    """Issue an API bearer token (printed once; only its hash is stored)."""
+    setup_django()
+    from django.contrib.auth import get_user_model
+
+    from gvhdtrial.web.sites.models import ApiToken
+
+    user = get_user_model().objects.get(username=username)
+    typer.echo(ApiToken.issue(user, label="cli"))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain of the audit trail; exit 1 if any row was changed or removed."""
+    setup_django()
+    from gvhdtrial.web.audit.chain import verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        typer.echo(f"OK: audit chain intact ({result.rows} rows)")
+        return
+    typer.echo(f"BROKEN: {len(result.problems)} problem(s) in {result.rows} rows checked")
+    for problem in result.problems:
+        typer.echo(f"  {problem}")
+    raise typer.Exit(1)
+
+
+def serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option(help="gunicorn worker processes.")] = 2,
+    threads: Annotated[int, typer.Option(help="Threads per worker.")] = 16,
+    seed_demo: Annotated[bool, typer.Option("--seed/--no-seed", help="Seed demo data.")] = True,
+) -> None:
+    """Migrate, seed the demo (centres, users, schedule, kits) and serve with gunicorn."""
+    if seed_demo:
+        creds = migrate_and_seed(quiet=True)
+        print_credentials(creds, f"http://{host}:{port}/")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gvhdtrial.web.settings")
+    args = [
+        sys.executable, "-m", "gunicorn", "gvhdtrial.web.wsgi:application",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread", "--access-logfile", "-", "--graceful-timeout", "5",
+    ]  # fmt: skip
+    sys.stdout.flush()
+    os.execv(sys.executable, args)

@@ -1,0 +1,144 @@
+"""The one gateway for every write: lock check, row locks, the change, and its audit rows.
+
+Pattern (clinicedc's pharmacy ledger, STYLE.md): a view calls a service; the service opens
+:func:`write`, reads a frozen state (locking rows on PostgreSQL), asks a pure rule from
+``gvhdtrial.randomization`` or ``gvhdtrial.supply`` what to do, applies it, and records each
+created, changed or deleted field in the audit batch, which is hash-chained and written in the
+same transaction. When the database is locked every write is refused with
+:class:`DatabaseLocked` unless the caller is the lock itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import models
+from django.utils import timezone
+
+from gvhdtrial.web.audit.chain import chain_hash
+from gvhdtrial.web.audit.models import AuditEntry, ChainHead
+from gvhdtrial.web.db import write_transaction
+from gvhdtrial.web.lock.models import DatabaseLock
+from gvhdtrial.web.sites.roles import Actor
+
+LOCKED_MESSAGE = (
+    "The database is locked: no data can be created, changed or deleted. "
+    "An administrator must unlock it (with a reason) first."
+)
+
+
+class DatabaseLocked(Exception):
+    def __init__(self) -> None:
+        super().__init__(LOCKED_MESSAGE)
+
+
+class ReasonRequired(Exception):
+    def __init__(self, record: str) -> None:
+        super().__init__(f"A reason is required to change {record} after it was first saved.")
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date | decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return f"<{len(bytes(value))} bytes>"
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def snapshot(obj: models.Model) -> dict[str, str | None]:
+    return {f.attname: _text(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+
+
+def record_label(obj: models.Model) -> str:
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+class AuditBatch:
+    """Audit rows collected during one write, chained and inserted at commit."""
+
+    def __init__(self, actor: Actor | None, username: str, reason: str, head: ChainHead) -> None:
+        self.actor = actor
+        self.username = username
+        self.reason = reason
+        self.head = head
+        self.now = timezone.now()
+        self._rows: list[dict[str, object]] = []
+
+    def _add(self, action: str, record: str, field: str, old: str | None, new: str | None) -> None:
+        self._rows.append(
+            {"action": action, "record": record, "field": field, "old": old, "new": new}
+        )
+
+    def created(self, obj: models.Model) -> None:
+        record = record_label(obj)
+        for field, value in snapshot(obj).items():
+            self._add("create", record, field, None, value)
+
+    def changed(self, obj: models.Model, before: dict[str, str | None], reason: str = "") -> None:
+        after = snapshot(obj)
+        diffs = [(f, before.get(f), v) for f, v in after.items() if before.get(f) != v]
+        if not diffs:
+            return
+        why = reason or self.reason
+        if not why.strip():
+            raise ReasonRequired(record_label(obj))
+        for field, old, new in diffs:
+            self._add("change", record_label(obj), field, old, new)
+            self._rows[-1]["reason"] = why
+
+    def deleted(self, obj: models.Model, before: dict[str, str | None], reason: str = "") -> None:
+        why = reason or self.reason
+        if not why.strip():
+            raise ReasonRequired(record_label(obj))
+        for field, old in before.items():
+            self._add("delete", f"{obj._meta.label_lower}:{before.get('id')}", field, old, None)
+            self._rows[-1]["reason"] = why
+
+    def flush(self) -> None:
+        if not self._rows:
+            return
+        seq, prev = self.head.last_seq, self.head.last_hash
+        entries = []
+        for row in self._rows:
+            seq += 1
+            values: dict[str, object] = {
+                "seq": seq,
+                "at": self.now,
+                "user": self.username,
+                "reason": row.get("reason", self.reason),
+                **{k: row[k] for k in ("action", "record", "field", "old", "new")},
+            }
+            digest = chain_hash(prev, values)
+            entries.append(AuditEntry(**values, prev_hash=prev, hash=digest))  # type: ignore[arg-type]
+            prev = digest
+        AuditEntry.objects.bulk_create(entries)
+        ChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
+        self._rows.clear()
+
+
+@contextmanager
+def write(
+    actor: Actor | None, reason: str = "", *, when_locked: bool = False, username: str = ""
+) -> Iterator[AuditBatch]:
+    """Open the write transaction; yields the audit batch to record changes into."""
+    with write_transaction():
+        # The chain head is the one row every writer locks: on PostgreSQL this serializes
+        # writers (so the chain has no forks and slot picking cannot race); on SQLite the
+        # IMMEDIATE transaction already holds the database's write lock.
+        head = ChainHead.objects.select_for_update().get(pk=1)
+        if not when_locked and DatabaseLock.objects.filter(pk=1, locked=True).exists():
+            raise DatabaseLocked()
+        batch = AuditBatch(actor, username or (actor.username if actor else "system"), reason, head)
+        yield batch
+        batch.flush()

@@ -1,0 +1,72 @@
+"""Adapter from stored screening answers to the protocol engine's ``screen``.
+
+The clinical rules live in :mod:`gvhdtrial.protocol.eligibility`; this module only turns the
+form's answers (plain JSON) into a :class:`gvhdtrial.protocol.Candidate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from gvhdtrial.protocol import Candidate, screen
+
+ENGINE = "gvhdtrial.protocol.screen"
+
+#: Screening answers the service asks for, with their kind; names are the Candidate's.
+BOOL_ANSWERS = tuple(
+    f.name for f in fields(Candidate) if f.type == "bool" and f.name != "consent_signed"
+)
+INT_ANSWERS = ("age_years", "agvhd_grade", "days_enrolment_to_first_infusion", "nyha_class")
+FLOAT_ANSWERS = ("creatinine_clearance_ml_min",)
+REQUIRED = ("age_years", "agvhd_grade")
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    eligible: bool
+    failures: tuple[dict[str, str], ...]
+    engine: str = ENGINE
+
+
+def clean_answers(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep the known answers, typed; raises ValueError naming the bad answer."""
+    out: dict[str, Any] = {}
+    for name in BOOL_ANSWERS:
+        value = raw.get(name, False)
+        if not isinstance(value, bool):
+            raise ValueError(f"{name}: expected true or false")
+        out[name] = value
+    for name in INT_ANSWERS:
+        value = raw.get(name)
+        if value in (None, ""):
+            if name in REQUIRED:
+                raise ValueError(f"{name}: required")
+            out[name] = None if name != "days_enrolment_to_first_infusion" else 0
+            continue
+        if isinstance(value, bool):
+            raise ValueError(f"{name}: expected a whole number")
+        try:
+            out[name] = int(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: expected a whole number") from exc
+    for name in FLOAT_ANSWERS:
+        value = raw.get(name)
+        try:
+            out[name] = None if value in (None, "") else float(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: expected a number") from exc
+    return out
+
+
+def evaluate(answers: Mapping[str, Any], consent_signed: bool) -> ScreeningResult:
+    """Every failed criterion (the engine's), with consent as recorded in the service."""
+    candidate = Candidate(consent_signed=consent_signed, **answers)
+    result = screen(candidate)
+    return ScreeningResult(
+        eligible=result.eligible,
+        failures=tuple(
+            {"code": f.code, "criterion": f.criterion, "reason": f.reason} for f in result.failures
+        ),
+    )

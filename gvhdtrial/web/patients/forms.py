@@ -1,0 +1,75 @@
+"""Web forms for screening, consent, dispensing and emergency unblinding."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from gvhdtrial.web.patients.eligibility import BOOL_ANSWERS
+
+LABELS = {
+    "haematologic_malignancy": "Haematologic malignancy",
+    "first_allo_hsct": "First allogeneic HSCT",
+    "steroid_refractory": "Steroid-refractory aGVHD",
+    "agvhd_after_dli": "aGVHD after donor lymphocyte infusion",
+}
+
+
+class ScreeningForm(forms.Form):
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)", min_value=1, max_value=400, decimal_places=1
+    )
+    age_years = forms.IntegerField(label="Age (years)", min_value=0, max_value=130)
+    agvhd_grade = forms.TypedChoiceField(
+        label="aGVHD grade (MAGIC)", coerce=int,
+        choices=[(0, "0"), (1, "I"), (2, "II"), (3, "III"), (4, "IV")],
+    )  # fmt: skip
+    days_enrolment_to_first_infusion = forms.IntegerField(
+        label="Days from enrolment to first infusion", min_value=0, max_value=365, initial=1
+    )
+    nyha_class = forms.TypedChoiceField(
+        label="Heart failure (NYHA class)", coerce=int, empty_value=None, required=False,
+        choices=[("", "none"), (1, "I"), (2, "II"), (3, "III"), (4, "IV")],
+    )  # fmt: skip
+    creatinine_clearance_ml_min = forms.FloatField(
+        label="Creatinine clearance (mL/min)", min_value=0, max_value=1000, required=False
+    )
+    consent_date = forms.DateField(
+        label="Written consent signed on (leave empty if not yet)", required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for name in BOOL_ANSWERS:
+            label = LABELS.get(name, name.replace("_", " ").capitalize())
+            self.fields[name] = forms.BooleanField(label=label, required=False)
+
+    def answers(self) -> dict[str, object]:
+        data = self.cleaned_data
+        return {k: v for k, v in data.items() if k not in ("weight_kg", "consent_date")}
+
+
+class ConsentForm(forms.Form):
+    consent_date = forms.DateField(
+        label="Consent signed on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class DispenseForm(forms.Form):
+    infusion_number = forms.IntegerField(label="Infusion number", min_value=1, max_value=16)
+    on_date = forms.DateField(
+        label="Infusion date", widget=forms.DateInput(attrs={"type": "date"}),
+        initial=lambda: timezone.now().date(),
+    )  # fmt: skip
+
+
+class UnblindForm(forms.Form):
+    reason = forms.CharField(label="Medical reason", widget=forms.Textarea(attrs={"rows": 3}),
+                             min_length=10, max_length=2000)  # fmt: skip
+    password = forms.CharField(label="Your password (re-enter)", widget=forms.PasswordInput)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}),
+                             max_length=2000)  # fmt: skip

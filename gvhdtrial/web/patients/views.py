@@ -1,0 +1,130 @@
+"""Patient pages: list, screening, detail (consent, randomize, dispense, unblinding)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from gvhdtrial.supply import bags_for_infusion
+from gvhdtrial.web.pages import page
+from gvhdtrial.web.patients import services
+from gvhdtrial.web.patients.forms import ConsentForm, DispenseForm, ScreeningForm, UnblindForm
+from gvhdtrial.web.sites.roles import Permission
+
+
+@page()
+def patient_list(request: HttpRequest) -> HttpResponse:
+    patients = services.visible_patients(request.actor).select_related(  # type: ignore[attr-defined]
+        "screening", "consent", "allocation", "emergency_unblinding"
+    )
+    return render(request, "web/patients.html", {"patients": patients[:500]})
+
+
+@page(Permission.SCREEN)
+def patient_new(request: HttpRequest) -> HttpResponse:
+    form = ScreeningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = services.screen_patient(
+            request.actor,  # type: ignore[attr-defined]
+            weight_kg=form.cleaned_data["weight_kg"],
+            answers=form.answers(),
+            consent_date=form.cleaned_data["consent_date"],
+        )
+        messages.success(request, f"Patient {patient.code} screened.")
+        return redirect("patient", patient_id=patient.pk)
+    return render(request, "web/patient_new.html", {"form": form})
+
+
+@page()
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = services.get_patient(request.actor, patient_id)  # type: ignore[attr-defined]
+    from gvhdtrial.web.supply.models import Kit
+
+    kits = Kit.objects.filter(patient=patient).order_by("infusion_number", "tracking_number")
+    return render(
+        request,
+        "web/patient.html",
+        {
+            "patient": patient,
+            "screening": getattr(patient, "screening", None),
+            "consent": getattr(patient, "consent", None),
+            "allocation": getattr(patient, "allocation", None),
+            "unblinding": getattr(patient, "emergency_unblinding", None),
+            "kits": kits,
+            "bags": bags_for_infusion(float(patient.weight_kg)),
+            "consent_form": ConsentForm(),
+            "dispense_form": DispenseForm(),
+        },
+    )
+
+
+@require_POST
+@page(Permission.CONSENT)
+def patient_consent(request: HttpRequest, patient_id: int) -> HttpResponse:
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        services.record_consent(request.actor, patient_id, form.cleaned_data["consent_date"])  # type: ignore[attr-defined]
+        messages.success(request, "Consent recorded.")
+    else:
+        messages.error(request, "Enter the date consent was signed.")
+    return redirect("patient", patient_id=patient_id)
+
+
+@require_POST
+@page(Permission.RANDOMIZE)
+def patient_randomize(request: HttpRequest, patient_id: int) -> HttpResponse:
+    from gvhdtrial.web.randomization.services import randomize
+
+    result = randomize(
+        request.actor,
+        patient_id,
+        settings.GVHDTRIAL["stratification_factors"],  # type: ignore[attr-defined]
+    )
+    if result.already_randomized:
+        messages.info(request, f"Already randomized: {result.randomization_number}.")
+    else:
+        messages.success(
+            request, f"Randomized: randomization number {result.randomization_number}."
+        )
+    return redirect("patient", patient_id=patient_id)
+
+
+@require_POST
+@page(Permission.DISPENSE)
+def patient_dispense(request: HttpRequest, patient_id: int) -> HttpResponse:
+    from gvhdtrial.web.supply.services import dispense
+
+    form = DispenseForm(request.POST)
+    if form.is_valid():
+        result = dispense(
+            request.actor, patient_id, form.cleaned_data["infusion_number"],  # type: ignore[attr-defined]
+            form.cleaned_data["on_date"],
+        )  # fmt: skip
+        kits = ", ".join(result.tracking_numbers)
+        messages.success(
+            request, f"Infusion {result.infusion_number}: dispense kit(s) {kits} "
+            f"({result.delivered_cells_per_kg / 1e6:.2f} x 10^6 cells/kg).",
+        )  # fmt: skip
+    else:
+        messages.error(request, "Enter the infusion number (1-16) and date.")
+    return redirect("patient", patient_id=patient_id)
+
+
+@page(Permission.EMERGENCY_UNBLIND)
+def patient_unblind(request: HttpRequest, patient_id: int) -> HttpResponse:
+    from gvhdtrial.web.unblinding.services import emergency_unblind
+
+    patient = services.get_patient(request.actor, patient_id)  # type: ignore[attr-defined]
+    form = UnblindForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = emergency_unblind(
+            request.actor,
+            patient_id,
+            form.cleaned_data["reason"],
+            form.cleaned_data["password"],  # type: ignore[attr-defined]
+        )
+        return render(request, "web/unblinded.html", {"patient": patient, "result": result})
+    return render(request, "web/unblind.html", {"patient": patient, "form": form})

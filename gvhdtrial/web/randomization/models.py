@@ -1,0 +1,50 @@
+# ruff: noqa: RUF012  (Django declares Meta options and migrations as class-level lists)
+"""The randomization schedule as stored: one row per slot, taken by at most one patient."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from gvhdtrial.web.patients.models import Patient
+
+
+class Schedule(models.Model):
+    """A generated schedule; its parameters, software version and digest are recorded."""
+
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    algorithm = models.CharField(max_length=64)
+    software_version = models.CharField(max_length=32)
+    params = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    csv = models.BinaryField()
+    active = models.BooleanField(default=True)
+
+
+class Slot(models.Model):
+    schedule = models.ForeignKey(Schedule, on_delete=models.PROTECT, related_name="slots")
+    stratum = models.CharField(max_length=120)
+    sequence = models.PositiveIntegerField()
+    block = models.PositiveIntegerField()
+    block_size = models.PositiveIntegerField()
+    arm = models.CharField(max_length=32)  # blinded field
+    patient = models.OneToOneField(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="allocation"
+    )
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "stratum", "sequence"], name="slot_unique_position"
+            )
+        ]
+        indexes = [models.Index(fields=["schedule", "stratum", "patient", "sequence"])]
+
+    @property
+    def randomization_number(self) -> str:
+        return f"{self.stratum}-R{self.sequence:04d}"

@@ -1,0 +1,119 @@
+"""Demo set-up: the 7 reference centres (synthetic names), one demo user per role, a schedule
+and a kit list shipped to the sites. Idempotent: a second run changes nothing and prints the
+same demo credentials (kept in ``$GVHDTRIAL_HOME/demo_credentials.json``, never in the repo).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from gvhdtrial.randomization import ScheduleParams, generate_schedule
+from gvhdtrial.supply import KitListParams, generate_kit_list
+from gvhdtrial.web.randomization.models import Schedule
+from gvhdtrial.web.sites.models import Membership, Site
+from gvhdtrial.web.sites.roles import Role
+
+#: Synthetic centre names: the paper's 7 centres are not named here on purpose.
+REFERENCE_CENTRES = (
+    ("C01", "Northbridge Haematology Centre (synthetic)"),
+    ("C02", "Eastfield Transplant Unit (synthetic)"),
+    ("C03", "Riverside Blood Diseases Hospital (synthetic)"),
+    ("C04", "Westmoor University Hospital (synthetic)"),
+    ("C05", "Lakeside Cell Therapy Centre (synthetic)"),
+    ("C06", "Hillcrest Medical Centre (synthetic)"),
+    ("C07", "Southgate General Hospital (synthetic)"),
+)
+
+DEMO_USERS = (
+    ("investigator", Role.INVESTIGATOR, "C01"),
+    ("pharmacist", Role.PHARMACIST, "C01"),
+    ("datamanager", Role.DATA_MANAGER, None),
+    ("monitor", Role.MONITOR, None),
+    ("statistician", Role.STATISTICIAN, None),
+    ("admin", Role.ADMINISTRATOR, None),
+)
+
+DEFAULT_SEED = 20200801  # recorded with the schedule; any integer will do
+
+
+@dataclass(frozen=True)
+class SeedConfig:
+    schedule_seed: int = DEFAULT_SEED
+    slots_per_stratum: int = 400
+    kits_per_site_per_arm: int = 20
+    block_sizes: tuple[int, ...] = (2, 4)
+
+
+def _credentials_file() -> Path:
+    return Path(settings.HOME) / "demo_credentials.json"
+
+
+def ensure_user(username: str, role: Role, site_code: str | None, password: str) -> object:
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=username, defaults={"email": f"{username}@example.invalid"}
+    )
+    if created:
+        user.set_password(password)
+        user.save()
+        site = Site.objects.get(code=site_code) if site_code else None
+        Membership.objects.create(user=user, role=role.value, site=site)
+    return user
+
+
+def seed(config: SeedConfig = SeedConfig()) -> dict[str, str]:
+    """Create what is missing; returns the demo credentials (username -> password)."""
+    path = _credentials_file()
+    creds: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    with transaction.atomic():
+        for code, name in REFERENCE_CENTRES:
+            Site.objects.get_or_create(code=code, defaults={"name": name})
+        for username, role, site in DEMO_USERS:
+            creds.setdefault(username, secrets.token_urlsafe(9))
+            ensure_user(username, role, site, creds[username])
+    path.write_text(json.dumps(creds, indent=2) + "\n")
+    path.chmod(0o600)
+    if not Schedule.objects.exists():
+        load_demo_schedule_and_kits(config)
+    return creds
+
+
+def load_demo_schedule_and_kits(config: SeedConfig) -> None:
+    from gvhdtrial.web.randomization.services import import_schedule
+    from gvhdtrial.web.supply.services import load_kits
+
+    codes = tuple(Site.objects.values_list("code", flat=True))
+    arms = tuple(settings.GVHDTRIAL["arms"])
+    schedule = generate_schedule(
+        ScheduleParams(
+            seed=config.schedule_seed,
+            strata=codes,
+            slots_per_stratum=config.slots_per_stratum,
+            arms=arms,
+            block_sizes=config.block_sizes,
+        )
+    )
+    import_schedule(None, schedule, username="statistician")
+    today = dt.date.today()
+    kits = generate_kit_list(
+        KitListParams(
+            seed=config.schedule_seed + 1,
+            kits_per_arm=config.kits_per_site_per_arm * len(codes),
+            arms=arms,
+            manufactured=today - dt.timedelta(days=30),
+        )
+    )
+    ship_to: dict[str, str] = {}
+    counters = {arm: 0 for arm in arms}
+    for kit in kits:
+        ship_to[kit.tracking_number] = codes[counters[kit.arm] % len(codes)]
+        counters[kit.arm] += 1
+    load_kits("admin", kits, ship_to=ship_to, on=today)

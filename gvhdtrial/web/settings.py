@@ -1,0 +1,147 @@
+"""Django settings for the gvhdtrial service.
+
+Database: embedded SQLite by default (WAL journal, writes in IMMEDIATE transactions), or
+PostgreSQL when ``DATABASE_URL`` says so. Environment variables:
+
+- ``GVHDTRIAL_HOME``: folder for the SQLite file, the generated secret key and sent mail
+  (default ``./var``).
+- ``GVHDTRIAL_SQLITE_PATH``: the SQLite file (default ``$GVHDTRIAL_HOME/gvhdtrial.sqlite3``).
+- ``GVHDTRIAL_SQLITE_SYNCHRONOUS``: ``NORMAL`` (default; survives a process crash) or ``FULL``
+  (also survives power loss).
+- ``DATABASE_URL``: e.g. ``postgres://user@127.0.0.1:5432/gvhdtrial``.
+- ``GVHDTRIAL_SECRET_KEY``: else one is generated at first run into ``$GVHDTRIAL_HOME``.
+- ``GVHDTRIAL_EMAIL_BACKEND``: a Django email backend (default: files under ``$GVHDTRIAL_HOME``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = Path(os.environ.get("GVHDTRIAL_HOME", Path.cwd() / "var")).resolve()
+HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("GVHDTRIAL_SECRET_KEY"):
+        return key
+    path = HOME / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("GVHDTRIAL_DEBUG", "") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "gvhdtrial.web.sites",
+    "gvhdtrial.web.lock",
+    "gvhdtrial.web.audit",
+    "gvhdtrial.web.patients",
+    "gvhdtrial.web.randomization",
+    "gvhdtrial.web.supply",
+    "gvhdtrial.web.unblinding",
+    "gvhdtrial.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "gvhdtrial.web.urls"
+WSGI_APPLICATION = "gvhdtrial.web.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "gvhdtrial.web.context.trial",
+            ]
+        },
+    }
+]
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600)}
+else:
+    SQLITE_PATH = Path(os.environ.get("GVHDTRIAL_SQLITE_PATH", HOME / "gvhdtrial.sqlite3"))
+    _sync = os.environ.get("GVHDTRIAL_SQLITE_SYNCHRONOUS", "NORMAL").upper()
+    if _sync not in {"NORMAL", "FULL"}:
+        raise ValueError("GVHDTRIAL_SQLITE_SYNCHRONOUS must be NORMAL or FULL")
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    f"PRAGMA journal_mode=WAL; PRAGMA synchronous={_sync}; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
+                ),
+            },
+            "TEST": {"NAME": os.environ.get("GVHDTRIAL_TEST_SQLITE_PATH") or None},
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "/static/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+
+EMAIL_BACKEND = os.environ.get(
+    "GVHDTRIAL_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = HOME / "sent-mail"
+DEFAULT_FROM_EMAIL = "gvhdtrial@localhost"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"gvhdtrial": {"handlers": ["console"], "level": "INFO"}},
+}
+
+#: The trial's service configuration (not clinical rules: those live in gvhdtrial.protocol).
+GVHDTRIAL = {
+    "arms": ("MSC", "placebo"),
+    # Extra stratification factors beyond the centre: name -> {screening value -> level}.
+    "stratification_factors": {},
+    "resupply_threshold": 2,
+}

@@ -1,0 +1,43 @@
+"""URL map: web pages and the JSON API under /api/."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.staticfiles.views import serve as static_serve
+from django.urls import path, re_path
+
+from gvhdtrial.web.api import api
+from gvhdtrial.web.audit import views as audit
+from gvhdtrial.web.lock import views as lock
+from gvhdtrial.web.patients import views as patients
+from gvhdtrial.web.randomization import views as randomization
+from gvhdtrial.web.sites import views as sites
+from gvhdtrial.web.supply import views as supply
+from gvhdtrial.web.unblinding import views as unblinding
+
+urlpatterns = [
+    path("", sites.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("users/", sites.users, name="users"),
+    path("patients/", patients.patient_list, name="patients"),
+    path("patients/new/", patients.patient_new, name="patient_new"),
+    path("patients/<int:patient_id>/", patients.patient_detail, name="patient"),
+    path("patients/<int:patient_id>/consent/", patients.patient_consent, name="patient_consent"),
+    path(
+        "patients/<int:patient_id>/randomize/", patients.patient_randomize, name="patient_randomize"
+    ),
+    path("patients/<int:patient_id>/dispense/", patients.patient_dispense, name="patient_dispense"),
+    path("patients/<int:patient_id>/unblind/", patients.patient_unblind, name="patient_unblind"),
+    path("randomization/schedule/", randomization.schedule, name="schedule"),
+    path("randomization/schedule.csv", randomization.schedule_csv, name="schedule_csv"),
+    path("supply/", supply.stock, name="stock"),
+    path("supply/kits/", supply.kit_list, name="kits"),
+    path("supply/kits/<str:tracking_number>/", supply.kit_detail, name="kit"),
+    path("unblinding/", unblinding.unblinding_log, name="unblinding_log"),
+    path("unblinding/trial/", unblinding.trial_unblinding, name="trial_unblinding"),
+    path("notifications/", unblinding.notifications, name="notifications"),
+    path("audit/", audit.audit_list, name="audit"),
+    path("audit/verify/", audit.audit_verify, name="audit_verify"),
+    path("lock/", lock.lock_page, name="lock"),
+    path("api/", api.urls),
+    re_path(r"^static/(?P<path>.*)$", static_serve, {"insecure": True}),
+]
