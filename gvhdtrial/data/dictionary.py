@@ -168,7 +168,7 @@ def render_markdown() -> str:
                 row.key,
                 row.meaning,
             ]
-            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+            lines.append("| " + " | ".join(_md_cell(str(c)) for c in cells) + " |")
         lines.append("")
     lines += [
         "## Date order",

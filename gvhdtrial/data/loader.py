@@ -567,7 +567,9 @@ def _check_dates(parsed: Mapping[str, _Parsed], problems: list[Problem]) -> None
                 continue
             if rule.anchor.startswith("patient:"):
                 pid = row.values.get("patient_id")
-                anchor = anchors.get(rule.anchor.removeprefix("patient:"), {}).get(pid)
+                if not _ok(pid):
+                    continue
+                anchor = anchors.get(rule.anchor.removeprefix("patient:"), {}).get(str(pid))
                 if anchor is None:
                     continue
                 other, label = anchor.date, f"the {rule.anchor[8:]} date ({anchor.where})"
