@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -51,10 +52,7 @@ def as_labels(values: Any, n: int, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if arr.size != n:
         raise ValueError(f"{name} has {arr.size} values but time has {n}")
-    if arr.dtype.kind == "f":
-        bad = np.flatnonzero(np.isnan(arr))
-    else:
-        bad = np.flatnonzero([v is None or (isinstance(v, float) and np.isnan(v)) for v in arr])
+    bad = np.flatnonzero(pd.isna(arr))
     if bad.size:
         raise ValueError(f"{name} has a missing value at row {bad[0]}")
     return arr
@@ -85,3 +83,9 @@ def as_covariates(x: Any, n: int, name: str = "X") -> tuple[FloatArray, tuple[st
     else:
         names = tuple(f"x{j + 1}" for j in range(arr.shape[1]))
     return np.ascontiguousarray(arr), names
+
+
+def label_codes(labels: np.ndarray) -> tuple[tuple[Any, ...], np.ndarray]:
+    """Sorted distinct labels (as R's factor levels) and each row's integer code."""
+    codes, uniques = pd.factorize(labels, sort=True)
+    return tuple(np.asarray(uniques).tolist()), codes

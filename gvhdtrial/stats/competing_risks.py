@@ -33,7 +33,13 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from gvhdtrial.stats._competing_input import FloatArray, as_labels, as_status, as_time
+from gvhdtrial.stats._competing_input import (
+    FloatArray,
+    as_labels,
+    as_status,
+    as_time,
+    label_codes,
+)
 
 __all__ = [
     "CumincCurve",
@@ -252,8 +258,11 @@ def cuminc(
     n = t.size
     st = as_status(status, n)
     cencode = float(cencode)
-    g = np.zeros(n, dtype=int) if group is None else as_labels(group, n, "group")
-    groups = tuple(np.unique(g).tolist())
+    if group is None:
+        groups: tuple[Any, ...] = (0,)
+        gi = np.zeros(n, dtype=np.intp)
+    else:
+        groups, gi = label_codes(as_labels(group, n, "group"))
     causes = _causes(st, cencode)
     if not causes:
         raise ValueError(
@@ -261,8 +270,8 @@ def cuminc(
             "so there is no cumulative incidence to estimate"
         )
     curves: dict[tuple[Any, float], CumincCurve] = {}
-    for lab in groups:
-        mask = g == lab
+    for j, lab in enumerate(groups):
+        mask = gi == j
         tg, sg = t[mask], st[mask]
         uniq, at_risk, d_all, inverse = _group_table(tg, sg, cencode)
         label = None if group is None else lab
@@ -280,10 +289,14 @@ def cuminc(
     tests: dict[float, GrayTestResult] = {}
     untestable: dict[float, str] = {}
     if group is not None and len(groups) >= 2:
+        if not np.isfinite(rho):
+            raise ValueError(f"rho must be finite, got {rho}")
+        s_lab = None if strata is None else as_labels(strata, n, "strata")
+        tables = _all_stratum_tables(t, st, gi, len(groups), cencode, s_lab)
         for cause in causes:
             try:
-                tests[cause] = gray_test(
-                    t, st, g, cause=cause, rho=rho, strata=strata, cencode=cencode
+                tests[cause] = _gray_from_tables(
+                    tables, st, len(groups), groups, cause, rho, strata is not None
                 )
             except ValueError as err:  # e.g. singular covariance: said, not hidden
                 untestable[cause] = str(err)
@@ -298,8 +311,41 @@ def cuminc(
     )
 
 
+@dataclass(frozen=True)
+class _StratumTables:
+    """Per-stratum tables over the distinct times that do not depend on the cause."""
+
+    inverse: np.ndarray  # row -> distinct-time index
+    group_rows: tuple[np.ndarray, ...]  # per group: row indices
+    n_at: FloatArray  # k x m at risk
+    d_all: FloatArray  # k x m all-cause events
+
+
+def _stratum_tables(t: FloatArray, st: FloatArray, gi: np.ndarray, k: int, cencode: float):
+    uniq, inverse = np.unique(t, return_inverse=True)
+    m = uniq.size
+    n_at = np.zeros((k, m))
+    d_all = np.zeros((k, m))
+    is_event = (st != cencode).astype(float)
+    rows = []
+    for j in range(k):
+        idx = np.flatnonzero(gi == j)
+        rows.append(idx)
+        if idx.size == 0:
+            continue
+        inv = inverse[idx]
+        cnt = np.bincount(inv, minlength=m).astype(float)
+        n_at[j] = idx.size - np.concatenate(([0.0], np.cumsum(cnt)[:-1]))
+        d_all[j] = np.bincount(inv, weights=is_event[idx], minlength=m)
+    # only times with an event (any cause, any group) contribute; censored-only times are
+    # dropped (their rows are censored, so they never enter a cause count)
+    keep = d_all.sum(axis=0) > 0
+    column = np.maximum(np.cumsum(keep) - 1, 0)
+    return _StratumTables(column[inverse], tuple(rows), n_at[:, keep], d_all[:, keep])
+
+
 def _gray_stratum(
-    t: FloatArray, st: FloatArray, gi: np.ndarray, k: int, cause: float, cencode: float, rho: float
+    tab: _StratumTables, st: FloatArray, k: int, cause: float, rho: float
 ) -> tuple[FloatArray, FloatArray]:
     """Score vector (k) and its covariance (k x k) within one stratum.
 
@@ -312,34 +358,32 @@ def _gray_stratum(
     at their estimates, dGamma_r the subdistribution hazard increments of group r, written
     as a function of group r's cause-specific hazard increments h1, h2; these are treated
     as independent with variance f_c / n^2 (f_c = d_c (n - d_c)/(n - 1)), as in the
-    variance of the cumulative incidence.
+    variance of the cumulative incidence. This covariance is asymptotically the same as
+    cmprsk's (the statistics agree to 1e-5 at n = 1e6) but differs in small samples.
     """
-    uniq, inverse = np.unique(t, return_inverse=True)
-    m = uniq.size
-    n_at = np.zeros((k, m))
+    n_at = tab.n_at
+    m = n_at.shape[1]
+    if m == 0:  # a stratum without events adds nothing
+        return np.zeros(k), np.zeros((k, k))
     d1 = np.zeros((k, m))
-    d2 = np.zeros((k, m))
+    is_cause = (st == cause).astype(float)
     fb = np.zeros((k, m))  # F_g(u-)
     fa = np.zeros((k, m))  # F_g(u)
     sb = np.ones((k, m))  # S_g(u-)
     for j in range(k):
-        mask = gi == j
-        if not mask.any():
+        idx = tab.group_rows[j]
+        if idx.size == 0:
             continue
-        inv = inverse[mask]
-        s_j = st[mask]
-        cnt = np.bincount(inv, minlength=m).astype(float)
-        n_at[j] = mask.sum() - np.concatenate(([0.0], np.cumsum(cnt)[:-1]))
-        d1[j] = np.bincount(inv, weights=(s_j == cause).astype(float), minlength=m)
-        dall = np.bincount(inv, weights=(s_j != cencode).astype(float), minlength=m)
-        d2[j] = dall - d1[j]
+        d1[j] = np.bincount(tab.inverse[idx], weights=is_cause[idx], minlength=m)
         live = n_at[j] > 0
-        h = np.where(live, dall / np.where(live, n_at[j], 1.0), 0.0)
-        h1 = np.where(live, d1[j] / np.where(live, n_at[j], 1.0), 0.0)
+        safe_n = np.where(live, n_at[j], 1.0)
+        h = np.where(live, tab.d_all[j] / safe_n, 0.0)
+        h1 = np.where(live, d1[j] / safe_n, 0.0)
         s_after = np.cumprod(1.0 - h)
-        sb[j] = np.concatenate(([1.0], s_after[:-1]))
+        sb[j, 1:] = s_after[:-1]
         fa[j] = np.cumsum(sb[j] * h1)
-        fb[j] = np.concatenate(([0.0], fa[j][:-1]))
+        fb[j, 1:] = fa[j, :-1]
+    d2 = tab.d_all - d1
     live = n_at > 0
     risk = np.where(live, n_at * (1.0 - fb) / np.where(sb > 0, sb, 1.0), 0.0)
     risk_tot = risk.sum(axis=0)
@@ -392,26 +436,38 @@ def gray_test(
     t = as_time(time)
     n = t.size
     st = as_status(status, n)
-    g = as_labels(group, n, "group")
+    groups, gi = label_codes(as_labels(group, n, "group"))
     cause = float(cause)
     cencode = float(cencode)
     if cause == cencode:
         raise ValueError(f"cause ({cause:g}) must differ from cencode ({cencode:g})")
     if not np.isfinite(rho):
         raise ValueError(f"rho must be finite, got {rho}")
-    groups = tuple(np.unique(g).tolist())
     k = len(groups)
     if k < 2:
         raise ValueError(f"group must have at least two distinct values, got {list(groups)}")
     if not np.any(st == cause):
         raise ValueError(f"cause {cause:g} has no events: Gray's test is not defined")
-    gi = np.searchsorted(np.asarray(groups, dtype=g.dtype), g)
-    s_lab = np.zeros(n, dtype=int) if strata is None else as_labels(strata, n, "strata")
+    s_lab = None if strata is None else as_labels(strata, n, "strata")
+    tables = _all_stratum_tables(t, st, gi, k, cencode, s_lab)
+    return _gray_from_tables(tables, st, k, groups, cause, rho, strata is not None)
+
+
+def _all_stratum_tables(t, st, gi, k, cencode, s_lab):
+    if s_lab is None:
+        return [(slice(None), _stratum_tables(t, st, gi, k, cencode))]
+    out = []
+    for lab in np.unique(s_lab):
+        rows = np.flatnonzero(s_lab == lab)
+        out.append((rows, _stratum_tables(t[rows], st[rows], gi[rows], k, cencode)))
+    return out
+
+
+def _gray_from_tables(tables, st, k, groups, cause, rho, stratified) -> GrayTestResult:
     z = np.zeros(k)
     cov = np.zeros((k, k))
-    for lab in np.unique(s_lab):
-        mask = s_lab == lab
-        zs, cs = _gray_stratum(t[mask], st[mask], gi[mask], k, cause, cencode, rho)
+    for rows, tab in tables:
+        zs, cs = _gray_stratum(tab, st[rows], k, cause, rho)
         z += zs
         cov += cs
     zz = z[: k - 1]
@@ -433,5 +489,5 @@ def gray_test(
         groups=groups,
         score=z,
         covariance=cov,
-        stratified=strata is not None,
+        stratified=stratified,
     )

@@ -261,3 +261,12 @@ def test_gray_test_close_to_R_cuminc_Tests(name, rkey, cause, tt):
     assert res.df == tt["df"][0]
     assert res.statistic == pytest.approx(tt["stat"][0], rel=0.35)
     assert (res.p_value < 0.05) == (tt["pv"][0] < 0.05)
+
+
+def test_gray_test_stratum_without_events_adds_nothing():
+    time = [1, 2, 3, 4, 5, 6]
+    status = [1, 2, 0, 0, 1, 0]
+    group = ["a", "b", "a", "b", "b", "a"]
+    plain = gray_test(time[:3] + [5], status[:3] + [1], group[:3] + ["b"])
+    strat = gray_test(time, status, group, strata=[1, 1, 1, 2, 1, 2])
+    assert strat.statistic == pytest.approx(plain.statistic, rel=1e-12)
