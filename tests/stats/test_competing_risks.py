@@ -267,6 +267,6 @@ def test_gray_test_stratum_without_events_adds_nothing():
     time = [1, 2, 3, 4, 5, 6]
     status = [1, 2, 0, 0, 1, 0]
     group = ["a", "b", "a", "b", "b", "a"]
-    plain = gray_test(time[:3] + [5], status[:3] + [1], group[:3] + ["b"])
+    plain = gray_test([*time[:3], 5], [*status[:3], 1], [*group[:3], "b"])
     strat = gray_test(time, status, group, strata=[1, 1, 1, 2, 1, 2])
     assert strat.statistic == pytest.approx(plain.statistic, rel=1e-12)
