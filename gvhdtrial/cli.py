@@ -24,6 +24,10 @@ from gvhdtrial.randomization.cli import app as _randomization_app  # noqa: E402
 
 app.add_typer(_randomization_app, name="randomization")
 
+from gvhdtrial.data.cli import app as _data_app  # noqa: E402
+
+app.add_typer(_data_app, name="data")
+
 from gvhdtrial.web.cli import audit_app as _audit_app  # noqa: E402
 from gvhdtrial.web.cli import serve as _serve  # noqa: E402
 from gvhdtrial.web.cli import web_app as _web_app  # noqa: E402
