@@ -171,7 +171,18 @@ class _CoxData:
             self.frac = np.zeros(td.size)
 
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Log partial likelihood, score and information at beta."""
+        """Log partial likelihood, score and information at beta.
+
+        Where a trial step runs off (a risk set's weights underflow, as when a coefficient
+        diverges), the log-likelihood is -inf and the caller halves the step.
+        """
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            loglik, score, info = self._evaluate(beta)
+        if not np.isfinite(loglik) or not np.all(np.isfinite(info)):
+            return -np.inf, score, info
+        return loglik, score, info
+
+    def _evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         eta = self.Z @ beta
         shift = eta.max()  # the likelihood is invariant to a common shift; avoids overflow
         r = np.exp(eta - shift)
@@ -190,7 +201,7 @@ class _CoxData:
         w0 = np.bincount(g, weights=inv, minlength=self.dstart.size)
         w1 = np.bincount(g, weights=f * inv, minlength=self.dstart.size)
         acc = np.zeros(self.n)
-        np.add.at(acc, self.risk_start, w0)
+        acc[self.risk_start] = w0  # one distinct event time per start index
         weight = r * np.cumsum(acc)
         info = (self.Z * weight[:, None]).T @ self.Z
         if f.any():

@@ -72,7 +72,12 @@ def test_kaplan_meier_does_not_depend_on_row_order(d) -> None:
 def test_logrank_does_not_depend_on_row_order(d) -> None:
     assume(d["event"].any() and np.unique(d["group"]).size > 1)
     p = d["perm"]
-    a = logrank(d["time"], d["event"], d["group"])
+    try:
+        a = logrank(d["time"], d["event"], d["group"])
+    except ValueError as err:  # e.g. only one group at risk at the event times
+        with pytest.raises(ValueError, match=str(err)):
+            logrank(d["time"][p], d["event"][p], d["group"][p])
+        return
     b = logrank(d["time"][p], d["event"][p], d["group"][p])
     np.testing.assert_allclose(a.statistic, b.statistic, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(a.expected, b.expected, rtol=1e-12)
