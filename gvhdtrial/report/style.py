@@ -1,0 +1,119 @@
+"""One look for every figure and table: arm colours and labels, endpoint names, number formats.
+
+The arm colours are from the Okabe-Ito palette (readable with the common colour-vision
+deficiencies, and in greyscale print the MSC blue is darker than the control orange).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: The arms in the order every figure and table shows them: experimental first.
+ARMS: tuple[str, str] = ("msc", "control")
+ARM_LABELS: dict[str, str] = {"msc": "MSC", "control": "Control", "pooled": "All patients"}
+ARM_COLOURS: dict[str, str] = {"msc": "#0072B2", "control": "#D55E00", "pooled": "#4D4D4D"}
+
+POPULATION_LABELS: dict[str, str] = {
+    "ITT": "intention-to-treat set",
+    "PP": "per-protocol set",
+    "safety": "safety set",
+    "all": "all patients",
+}
+
+#: Endpoint codes (as the analysis writes them) -> what a clinician reads.
+ENDPOINT_LABELS: dict[str, str] = {
+    "ORR_D28": "ORR at d28",
+    "ORR_D56": "ORR at d56",
+    "DCR": "DCR",
+    "CR_D28": "CR at d28",
+    "CR_D56": "CR at d56",
+    "cGVHD": "Chronic GVHD",
+    "CGVHD": "Chronic GVHD",
+    "cGVHD_mod_sev": "Moderate-to-severe chronic GVHD",
+    "CGVHD_MOD_SEV": "Moderate-to-severe chronic GVHD",
+    "cGVHD_moderate_severe": "Moderate-to-severe chronic GVHD",
+    "mod_sev_cGVHD": "Moderate-to-severe chronic GVHD",
+    "NRM": "Non-relapse mortality",
+    "relapse": "Relapse",
+    "RELAPSE": "Relapse",
+    "OS": "Overall survival",
+    "FFS": "Failure-free survival",
+}
+
+#: Survival endpoints drawn as survival (Kaplan-Meier) rather than cumulative incidence.
+SURVIVAL_ENDPOINTS: frozenset[str] = frozenset({"OS", "FFS"})
+
+SUBGROUP_LABELS: dict[str, str] = {
+    "all": "All patients",
+    "grade:II": "Grade II",
+    "grade:III-IV": "Grade III-IV",
+    "organ:skin": "Skin involved",
+    "organ:gut": "Gut involved",
+    "organ:liver": "Liver involved",
+    "organs:1": "1 organ",
+    "organs:>=2": "≥ 2 organs",
+    "steroid:dependence": "Steroid dependence",
+    "steroid:resistance": "Steroid resistance",
+}
+
+
+def arm_key(arm: Any) -> str:
+    """Normalise an arm name as written by the analysis ("MSC", "msc", "Control"...)."""
+    text = str(arm).strip().lower()
+    if text in ("msc", "mscs", "experimental", "a"):
+        return "msc"
+    if text in ("control", "placebo", "b"):
+        return "control"
+    return "pooled"
+
+
+def endpoint_label(code: Any) -> str:
+    text = str(code)
+    return ENDPOINT_LABELS.get(text, ENDPOINT_LABELS.get(text.upper(), text.replace("_", " ")))
+
+
+def subgroup_label(code: Any) -> str:
+    text = str(code)
+    return SUBGROUP_LABELS.get(text, text.replace(":", ": "))
+
+
+def is_missing(x: Any) -> bool:
+    if x is None:
+        return True
+    try:
+        return bool(math.isnan(float(x)))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_p(p: Any) -> str:
+    """A p-value as clinical papers print it: three decimals, "< 0.001" below that."""
+    if is_missing(p):
+        return "p = n/a"
+    p = float(p)
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}"
+
+
+def as_fraction(x: Any) -> float:
+    """An estimate as a fraction in [0, 1] whether it was given as a fraction or a percent."""
+    if is_missing(x):
+        return math.nan
+    value = float(x)
+    return value / 100.0 if value > 1.0 + 1e-9 else value
+
+
+def format_pct(x: Any, digits: int = 1) -> str:
+    if is_missing(x):
+        return "n/a"
+    return f"{100.0 * as_fraction(x):.{digits}f}%"
+
+
+def format_ratio(est: Any, low: Any, high: Any) -> str:
+    if is_missing(est):
+        return "n/a"
+    if is_missing(low) or is_missing(high):
+        return f"{float(est):.2f}"
+    return f"{float(est):.2f} ({float(low):.2f}-{float(high):.2f})"
