@@ -1,0 +1,158 @@
+"""The analysis pipeline: raw CRF rows -> analysis datasets -> the paper's tables, in one place.
+
+Read :func:`analyse` top to bottom: each line derives one thing (``derive.py``) or makes one
+table (``tables.py``, ``time_to_event.py``, ``posthoc.py``, ``text_numbers.py``) from what the
+lines above it made. Every clinical rule is applied by :mod:`gvhdtrial.protocol`; every test
+and estimator comes from :mod:`gvhdtrial.stats`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gvhdtrial.analysis import derive, tables, text_numbers, time_to_event
+from gvhdtrial.analysis.config import DEFAULT_CONFIG, AnalysisConfig
+from gvhdtrial.analysis.posthoc import posthoc_analyses
+from gvhdtrial.analysis.published import published_vs_reproduced
+from gvhdtrial.analysis.results import AnalysisResults
+from gvhdtrial.data import TrialData
+
+
+def analysis_notes(config: AnalysisConfig, blinded: bool) -> list[str]:
+    """What a reader of the tables must know about how they were made."""
+    notes = [
+        (
+            "Per-protocol set, literal reading (PROTOCOL.md section 10): ITT minus the patients "
+            f"who received < {config.pp_min_infusions} infusions. A patient who had received "
+            f"{config.pp_min_infusions} infusions and then discontinued before d28 stays in the "
+            "per-protocol set as a non-responder; a patient with fewer infusions who stayed on "
+            "study is excluded even if assessed."
+            if config.per_protocol == "literal"
+            else "Per-protocol set, strict reading: ITT minus those who received < "
+            f"{config.pp_min_infusions} infusions or discontinued before d28."
+        ),
+        (
+            "Response at d28/d56: the assessment nearest the target day within "
+            f"+/- {config.response_window_days} days; death or salvage therapy on or before the "
+            "visit -> NR (paper, Methods); no assessment in the window (withdrawal, "
+            "discontinuation, loss) -> NR by non-responder imputation."
+        ),
+        (
+            "Durable CR: CR lasting >= 28 days, reached within 100 days of the first infusion; "
+            "time to response from "
+            + (
+                "randomization."
+                if config.response_time_origin == "randomization"
+                else "the first infusion."
+            )
+        ),
+        (
+            "Time to event from randomization, months = days / "
+            f"{config.days_per_month}; 2-year estimates at {config.horizon_months:g} months. "
+            "FFS failure = relapse, non-relapse death or new systemic therapy for aGVHD "
+            "(first salvage agent); chronic GVHD onset before failure is a competing event, "
+            "as the paper does."
+        ),
+        (
+            "Safety set: >= 1 infusion; the data record no arm received other than the arm "
+            "assigned (identical bags), so patients are counted in the arm assigned. AEs with "
+            f"onset within {config.ae_window_days} days of {config.ae_anchor.replace('_', ' ')}."
+        ),
+        (
+            "Post-hoc Tables S1/S3: the paper says Cox regression for ORR and DCR; this analysis "
+            f"uses {config.posthoc_binary_model} regression for these binary endpoints "
+            "(configurable). Variables with p < "
+            f"{config.posthoc_threshold:g} alone enter the multivariable model."
+        ),
+        (
+            "Text, grade III comparison: the paper's p = 0.809 is a Pearson chi-square although "
+            "N = 31; the SAP rule gives Fisher's exact test (both are shown)."
+        ),
+        (
+            "Table 1 p-values are not printed in the paper; given here by the SAP (Wilcoxon "
+            "rank-sum for continuous and ordered variables, chi-square/Fisher rule for "
+            "categorical ones)."
+        ),
+        (
+            "Baseline steroid dose: methylprednisolone-equivalent mg/day in effect on the day of "
+            "randomization (prednisone 1 mg = methylprednisolone 0.8 mg)."
+        ),
+    ]
+    if blinded:
+        notes.insert(
+            0,
+            "BLINDED data review: the data carry no arm; every table is pooled and nothing is "
+            "compared between arms.",
+        )
+    return notes
+
+
+def build_adsl(trial: TrialData, config: AnalysisConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-patient analysis dataset (ADSL) and the staged assessments, step by step."""
+    staged = derive.stage_assessments(trial.assessments, config)
+    adsl = derive.derive_randomized_patients(trial.randomization, trial.patients)
+    adsl = derive.derive_table1_characteristics(adsl)
+    adsl = derive.derive_baseline_disease(adsl, staged)
+    adsl = derive.derive_steroid_refractoriness(adsl, trial.steroid_doses, staged, config)
+    adsl = derive.derive_therapies(adsl, trial.therapies)
+    adsl = derive.derive_infusions(adsl, trial.infusions)
+    adsl = derive.derive_disposition(adsl, trial.events)
+    adsl = derive.derive_populations(adsl, config)
+    adsl = derive.derive_responses(adsl, staged, config)
+    adsl = derive.derive_time_to_event(adsl, config)
+    adsl = derive.derive_grade_iv_story(adsl)
+    return adsl, staged
+
+
+def analyse(trial: TrialData, config: AnalysisConfig = DEFAULT_CONFIG) -> AnalysisResults:
+    """Run the whole analysis of one trial data set (blinded data: pooled review only)."""
+    blinded = bool(trial.blinded or trial.randomization.get("arm") is None)
+
+    # 1. Derivations: raw rows -> ADSL (one row per randomized patient) and ADAE.
+    adsl, staged = build_adsl(trial, config)
+    screening = derive.screen_patients(trial.patients, trial.steroid_doses, staged, config)
+    adae = derive.derive_adverse_events(trial.adverse_events, adsl, config)
+
+    # 2. Tables.
+    table1 = tables.table1(adsl, config, blinded)
+    table2 = tables.table2(adsl, blinded)
+    table3 = tables.table3(adae, adsl, blinded)
+    safety = tables.safety_summary(adae, adsl, blinded)
+    consort = tables.consort(screening, adsl, blinded)
+
+    # 3. Time to event, post hoc, other numbers of the text.
+    curves, at_risk, survival, survival_notes = time_to_event.survival_analyses(
+        adsl, config, blinded
+    )
+    posthoc = {} if blinded else posthoc_analyses(adsl, config)
+    extras = text_numbers.extras(adsl, table2, blinded)
+
+    results = AnalysisResults(
+        adsl=_public_adsl(adsl, blinded),
+        table1=table1,
+        table2=table2,
+        table3=table3,
+        safety_summary=safety,
+        consort=consort,
+        survival_curves=curves,
+        numbers_at_risk=at_risk,
+        survival_summary=survival,
+        posthoc=posthoc,
+        extras=extras,
+        published_vs_reproduced=pd.DataFrame(),
+        config=config.as_dict(),
+        notes=analysis_notes(config, blinded) + survival_notes,
+        blinded=blinded,
+        synthetic_statement=trial.info.statement if trial.info.synthetic else "",
+    )
+    # 4. Every published number next to the reproduced one.
+    comparison = published_vs_reproduced(results)
+    return AnalysisResults(**{**results.__dict__, "published_vs_reproduced": comparison})
+
+
+def _public_adsl(adsl: pd.DataFrame, blinded: bool) -> pd.DataFrame:
+    """ADSL without the Python objects (organ stages are kept as integer columns)."""
+    out = adsl.drop(columns=["baseline_stages"], errors="ignore").copy()
+    if blinded:
+        out = out.drop(columns=["arm", "arm_received"], errors="ignore")
+    return out
