@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import NinjaAPI, Query, Router, Schema, Status
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, ConfigDict, Field
 
@@ -270,7 +270,7 @@ def create_patient(request: HttpRequest, payload: ScreeningIn) -> Any:
         answers=payload.answers.model_dump(),
         consent_date=payload.consent_date,
     )
-    return 201, patient_out(_related(Patient.objects).get(pk=patient.pk))
+    return Status(201, patient_out(_related(Patient.objects).get(pk=patient.pk)))
 
 
 @patients_router.get("/{patient_id}", response={200: PatientOut, **ERRORS})
@@ -288,7 +288,7 @@ def consent(request: HttpRequest, patient_id: PatientId, payload: ConsentIn) -> 
     from gvhdtrial.web.patients.services import record_consent
 
     record_consent(_actor(request), patient_id, payload.consent_date)
-    return 201, patient_out(_related(Patient.objects).get(pk=patient_id))
+    return Status(201, patient_out(_related(Patient.objects).get(pk=patient_id)))
 
 
 @patients_router.post("/{patient_id}/randomize", response={200: RandomizeOut, **ERRORS})

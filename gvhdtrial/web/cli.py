@@ -19,14 +19,18 @@ def setup_django() -> None:
     django.setup()
 
 
-def migrate_and_seed(quiet: bool = False) -> dict[str, str]:
+def migrate_and_seed(
+    quiet: bool = False, slots_per_stratum: int = 400, kits_per_site: int = 20
+) -> dict[str, str]:
     setup_django()
     from django.core.management import call_command
 
-    from gvhdtrial.web.seed import seed
+    from gvhdtrial.web.seed import SeedConfig, seed
 
     call_command("migrate", verbosity=0 if quiet else 1, interactive=False)
-    return seed()
+    return seed(
+        SeedConfig(slots_per_stratum=slots_per_stratum, kits_per_site_per_arm=kits_per_site)
+    )
 
 
 def print_credentials(creds: dict[str, str], url: str) -> None:
@@ -41,9 +45,13 @@ def print_credentials(creds: dict[str, str], url: str) -> None:
 
 
 @web_app.command("seed")
-def seed_command() -> None:
+def seed_command(
+    slots_per_stratum: Annotated[int, typer.Option(help="Schedule slots per centre.")] = 400,
+    kits_per_site: Annotated[int, typer.Option(help="Kits per centre and arm.")] = 20,
+    quiet: bool = False,
+) -> None:
     """Migrate the database and create the reference centres, demo users, schedule and kits."""
-    creds = migrate_and_seed()
+    creds = migrate_and_seed(quiet, slots_per_stratum, kits_per_site)
     print_credentials(creds, "http://127.0.0.1:8000/")
 
 
@@ -58,6 +66,24 @@ def token_command(
     from gvhdtrial.web.sites.models import ApiToken
 
     user = get_user_model().objects.get(username=username)
+    typer.echo(ApiToken.issue(user, label="cli"))
+
+
+@web_app.command("user")
+def user_command(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Option(help="investigator, pharmacist, data_manager, ...")],
+    site: Annotated[str | None, typer.Option(help="Site code (site roles).")] = None,
+) -> None:
+    """Create a user with a random password and print an API bearer token for it."""
+    setup_django()
+    import secrets
+
+    from gvhdtrial.web.seed import ensure_user
+    from gvhdtrial.web.sites.models import ApiToken
+    from gvhdtrial.web.sites.roles import Role
+
+    user = ensure_user(username, Role(role), site, secrets.token_urlsafe(12))
     typer.echo(ApiToken.issue(user, label="cli"))
 
 

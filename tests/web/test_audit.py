@@ -1,0 +1,89 @@
+"""The audit trail: every change recorded, append-only, hash-chained, tampering detected."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
+from typer.testing import CliRunner
+
+from gvhdtrial.cli import app
+from gvhdtrial.web.append_only import drop_statements
+from gvhdtrial.web.audit.chain import verify_chain
+from gvhdtrial.web.audit.models import AuditEntry
+from gvhdtrial.web.gateway import ReasonRequired, snapshot, write
+from gvhdtrial.web.patients.models import Patient
+from gvhdtrial.web.randomization.services import randomize
+
+from .conftest import Trial, screen
+
+DB_ERRORS = (IntegrityError, InternalError, OperationalError)
+
+
+def test_every_create_and_change_is_recorded_with_user_time_field_values(trial: Trial) -> None:
+    patient = screen(trial)
+    rows = AuditEntry.objects.filter(record=f"patients.patient:{patient.pk}")
+    assert {r.field for r in rows} >= {"code", "site_id", "weight_kg", "created_by_id"}
+    assert {(r.user, r.action, r.old) for r in rows} == {("investigator", "create", None)}
+    assert all(r.at.tzinfo is not None for r in rows)
+    randomize(trial.actor("investigator"), patient.pk)
+    slot_rows = AuditEntry.objects.filter(action="change", field="patient_id", new=str(patient.pk))
+    assert slot_rows.count() == 1 and slot_rows[0].old is None and slot_rows[0].reason
+
+
+def test_a_change_after_first_save_requires_a_reason(trial: Trial) -> None:
+    patient = screen(trial)
+    actor = trial.actor("datamanager")
+    with pytest.raises(ReasonRequired), write(actor) as audit:
+        p = Patient.objects.get(pk=patient.pk)
+        before = snapshot(p)
+        p.weight_kg = 61
+        p.save()
+        audit.changed(p, before)
+    assert Patient.objects.get(pk=patient.pk).weight_kg == 55  # rolled back
+    with write(actor, reason="weight transcription error") as audit:
+        p = Patient.objects.get(pk=patient.pk)
+        before = snapshot(p)
+        p.weight_kg = 61
+        p.save()
+        audit.changed(p, before)
+    row = AuditEntry.objects.get(record=f"patients.patient:{patient.pk}", action="change")
+    assert (row.field, row.old, row.new, row.reason) == (
+        "weight_kg", "55.0", "61", "weight transcription error",
+    )  # fmt: skip
+
+
+def test_audit_rows_cannot_be_updated_or_deleted(trial: Trial) -> None:
+    table = AuditEntry._meta.db_table
+    for sql in (
+        f"UPDATE {table} SET new = 'x' WHERE seq = 1",
+        f"DELETE FROM {table} WHERE seq = 1",
+    ):
+        with pytest.raises(DB_ERRORS), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql)
+    assert verify_chain().ok
+
+
+def test_audit_verify_detects_a_row_changed_directly_in_the_database(trial: Trial) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, ["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "OK" in ok.output
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cur:
+        for sql in drop_statements(connection.vendor, table):
+            cur.execute(sql)
+        cur.execute(f"UPDATE {table} SET new = 'tampered' WHERE seq = 5")
+    broken = runner.invoke(app, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "seq 5: contents changed" in broken.output
+
+
+def test_audit_verify_detects_removed_rows(trial: Trial) -> None:
+    table = AuditEntry._meta.db_table
+    last = AuditEntry.objects.order_by("-seq").first().seq
+    with connection.cursor() as cur:
+        for sql in drop_statements(connection.vendor, table):
+            cur.execute(sql)
+        cur.execute(f"DELETE FROM {table} WHERE seq IN (7, {last})")
+    problems = " ".join(verify_chain().problems)
+    assert "rows missing" in problems and "chain head" in problems

@@ -1,0 +1,184 @@
+"""No response a blinded user can obtain reveals an arm (issue 6).
+
+Every URL pattern of the site and every operation of the API (from the OpenAPI schema) is
+requested as every role, with real ids (own-site, other-site and emergency-unblinded patients,
+dispensed and stocked kits), by GET and, for writing routes, by POST with an empty and with a
+valid body. Blinded roles must never see an arm label (nor the word "control"); the unblinded
+statistician must, which proves the crawl can see a leak when there is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from gvhdtrial.web.api import api
+from gvhdtrial.web.randomization.services import randomize
+from gvhdtrial.web.supply.services import dispense
+from gvhdtrial.web.unblinding.services import emergency_unblind
+
+from .conftest import PASSWORD, Trial, screen
+
+BLINDED = ("investigator", "pharmacist", "datamanager", "monitor", "admin", "investigator2")
+ARM_WORDS = re.compile(
+    "|".join([rf"\b{re.escape(a)}\b" for a in settings.GVHDTRIAL["arms"]] + [r"\bcontrol"]),
+    re.IGNORECASE,
+)
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+SKIP_NAMES = {"logout"}
+
+
+def _world(trial: Trial) -> dict[str, list[str]]:
+    today = dt.date.today()
+    p1 = screen(trial)
+    randomize(trial.actor("investigator"), p1.pk)
+    kits = dispense(trial.actor("investigator"), p1.pk, 1, today).tracking_numbers
+    p2 = screen(trial, consent=False)
+    p3 = screen(trial, age_years=90)
+    q1 = screen(trial, who="investigator2")
+    randomize(trial.actor("investigator2"), q1.pk)
+    emergency_unblind(trial.actor("investigator2"), q1.pk, "anaphylaxis, need allocation", PASSWORD)
+    from gvhdtrial.web.supply.models import Kit
+
+    stocked = Kit.objects.filter(site__code="C02", status="received").first().tracking_number
+    return {
+        "patient_id": [str(p.pk) for p in (p1, p2, p3, q1)] + ["999999"],
+        "tracking_number": [kits[0], stocked, "0000-0000-00-00"],
+    }
+
+
+def _web_urls(values: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(pattern name, url) for every non-API pattern with every value of its parameters."""
+    out = []
+
+    def walk(patterns: list[Any]) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                continue  # the API is crawled from its OpenAPI schema
+            assert isinstance(p, URLPattern)
+            if p.name is None or p.name in SKIP_NAMES:
+                continue
+            params = list(p.pattern.converters)
+            if not params:
+                out.append((p.name, reverse(p.name)))
+                continue
+            (param,) = params
+            for value in values[param]:
+                out.append((p.name, reverse(p.name, kwargs={param: value})))
+
+    walk(get_resolver().url_patterns)
+    return out
+
+
+def _api_operations(values: dict[str, list[str]]) -> list[tuple[str, str, str]]:
+    schema = api.get_openapi_schema()
+    ops = []
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            params = re.findall(r"{(\w+)}", path)
+            if not params:
+                ops.append((path, method, path))
+                continue
+            (param,) = params
+            for value in values[param]:
+                ops.append((path, method, path.replace("{" + param + "}", value)))
+    return ops
+
+
+VALID_BODIES = {
+    "/randomize": {},
+    "/dispense": {"infusion_number": 1},
+    "/consent": {"consent_date": "2024-01-02"},
+    "/emergency-unblinding": {"reason": "checking what a wrong password shows", "password": "x"},
+    "/custody": {"action": "quarantine"},
+}
+
+
+def _body_variants(path: str) -> list[dict[str, Any]]:
+    for suffix, body in VALID_BODIES.items():
+        if path.endswith(suffix):
+            return [{}, body]
+    return [{}]
+
+
+def _text(response: Any) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return CSRF.sub("", body.decode("utf-8", "replace"))
+
+
+def _crawl(client: Client, values: dict[str, list[str]]) -> dict[str, str]:
+    seen: dict[str, str] = {}
+    for name, url in _web_urls(values):
+        r = client.get(url)
+        assert r.status_code < 500, (url, r.status_code)
+        seen[f"GET {url}"] = _text(r)
+        r = client.post(url, {})
+        assert r.status_code < 500, (url, r.status_code)
+        seen[f"POST {url} ({name})"] = _text(r)
+    for path, method, url in _api_operations(values):
+        full = "/api" + url if not url.startswith("/api") else url
+        if method == "get":
+            r = client.get(full)
+            assert r.status_code < 500, (full, r.status_code)
+            seen[f"GET {full}"] = _text(r)
+        else:
+            for body in _body_variants(path):
+                r = client.generic(method.upper(), full, json.dumps(body), "application/json")
+                assert r.status_code < 500, (full, r.status_code, r.content[:300])
+                seen[f"{method.upper()} {full} {body}"] = _text(r)
+    for extra in ("/api/openapi.json", "/api/docs", "/login/"):
+        seen[f"GET {extra}"] = _text(client.get(extra))
+    return seen
+
+
+@pytest.fixture
+def world(trial: Trial) -> dict[str, list[str]]:
+    return _world(trial)
+
+
+@pytest.mark.parametrize("role", BLINDED)
+def test_no_response_to_a_blinded_role_reveals_an_arm(
+    trial: Trial, world: dict[str, list[str]], role: str
+) -> None:
+    seen = _crawl(trial.client(role), world)
+    assert len(seen) > 60
+    leaks = {k: ARM_WORDS.findall(v)[:3] for k, v in seen.items() if ARM_WORDS.search(v)}
+    assert not leaks, f"{role} sees arms in: {leaks}"
+
+
+def test_the_crawl_detects_arms_where_the_statistician_may_see_them(
+    trial: Trial, world: dict[str, list[str]]
+) -> None:
+    seen = _crawl(trial.client("statistician"), world)
+    leaking = {k for k, v in seen.items() if ARM_WORDS.search(v)}
+    for expected in (
+        "GET /randomization/schedule/",
+        "GET /randomization/schedule.csv",
+        "GET /api/randomization/allocations",
+        "GET /api/randomization/schedule.csv",
+    ):
+        assert expected in leaking, f"crawl did not see the arm in {expected}"
+
+
+def test_anonymous_users_get_nothing_but_the_login_page(world: dict[str, list[str]]) -> None:
+    client = Client()
+    seen = _crawl(client, world)
+    assert not {k for k, v in seen.items() if ARM_WORDS.search(v)}
+    assert client.get("/patients/").status_code == 302
+    assert client.get("/api/patients").status_code == 401
+
+
+def test_every_url_pattern_is_crawled(world: dict[str, list[str]]) -> None:
+    names = {name for name, _ in _web_urls(world)}
+    all_names = {
+        p.name for p in get_resolver().url_patterns if isinstance(p, URLPattern) and p.name
+    }
+    assert names == all_names - SKIP_NAMES
+    assert len(_api_operations(world)) >= 20
