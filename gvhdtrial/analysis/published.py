@@ -50,7 +50,7 @@ def _number(text: str) -> float:
 
 
 def _same_precision(value: float, published: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or not math.isfinite(float(value)):
         return ""
     return str(fmt.round_half_up(value, _decimals(published)))
 
