@@ -38,12 +38,15 @@ r-deps:
 
 ## make fixtures: regenerate the frozen R reference values in tests/fixtures/
 fixtures: $(STAMP) r-deps
-	$(PY) tests/fixtures/make_datasets.py
-	Rscript tests/fixtures/make_fixtures.R
+	$(PY) tests/fixtures/survival_make_data.py
+	Rscript tests/fixtures/survival_reference.R
+	$(PY) tests/fixtures/competing_datasets.py
+	Rscript tests/fixtures/competing_reference.R
 
 ## make bench: this engine and R side by side, ratios printed
 bench: $(STAMP) r-deps
-	$(PY) benchmarks/bench_stats.py
+	$(PY) benchmarks/bench_competing_risks.py
+	$(PY) benchmarks/bench_cox.py
 
 clean:
 	rm -rf .venv build *.egg-info .pytest_cache .mypy_cache .ruff_cache
