@@ -8,8 +8,8 @@ the real path raw rows -> derivations -> tables.
 
 from __future__ import annotations
 
-import datetime as dt
 import csv
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
