@@ -28,6 +28,10 @@ from gvhdtrial.data.cli import app as _data_app  # noqa: E402
 
 app.add_typer(_data_app, name="data")
 
+from gvhdtrial.report.cli import report_command  # noqa: E402
+
+app.command("report")(report_command)
+
 from gvhdtrial.web.cli import audit_app as _audit_app  # noqa: E402
 from gvhdtrial.web.cli import serve as _serve  # noqa: E402
 from gvhdtrial.web.cli import web_app as _web_app  # noqa: E402

@@ -1,10 +1,11 @@
 """The CONSORT flow as the report draws and tabulates it, read from ``results.consort``.
 
-The analysis gives the flow as a JSON-ready dict; :func:`consort_view` reads it into a
-:class:`ConsortView` (enrolment counts plus one :class:`ArmFlow` per arm, or one pooled flow
-when blinded). The reading is tolerant of spelling (``excluded`` may be a count or a dict with
-reasons; a count may sit under ``n``, ``total`` or ``count``) so that the figure and the table
-come from one place.
+The analysis gives the flow as a JSON-ready dict of stages (``screened``, ``screen_failures``,
+``screen_failure_reasons``, ``randomized``, ``received_infusion``, ``discontinued_before_d28``
+with ``total``, ``by_reason`` and ``by_grade``, ``excluded_from_per_protocol``, ``analysed``),
+each count either a number (blinded) or split by arm (``{"MSC": n, "control": n, "total": n}``).
+:func:`consort_view` turns it round into what the diagram shows: the enrolment counts, then one
+:class:`ArmFlow` column per arm (one pooled column when blinded).
 """
 
 from __future__ import annotations
@@ -13,23 +14,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gvhdtrial.protocol import ELIGIBILITY_CRITERIA
 from gvhdtrial.report import style
+
+_CRITERIA = {c.code: c.description for c in ELIGIBILITY_CRITERIA}
 
 
 @dataclass(frozen=True)
 class ArmFlow:
-    """One arm's column of the diagram."""
+    """One arm's column of the diagram (arm "pooled" when blinded)."""
 
     arm: str
-    allocated: int
+    allocated: int | None
     received: int | None = None
-    not_received: int = 0
-    discontinued: int = 0
-    discontinued_reasons: tuple[str, ...] = ()
+    discontinued: int | None = None
+    discontinued_reasons: tuple[tuple[str, int], ...] = ()
+    discontinued_grades: tuple[tuple[str, int], ...] = ()
+    excluded_from_pp: int | None = None
+    pp_discontinued_after_8: int | None = None
     per_protocol: int | None = None
-    pp_notes: tuple[str, ...] = ()
     analysed_itt: int | None = None
     safety: int | None = None
+
+    @property
+    def not_received(self) -> int:
+        if self.allocated is None or self.received is None:
+            return 0
+        return max(0, self.allocated - self.received)
 
 
 @dataclass(frozen=True)
@@ -40,182 +51,120 @@ class ConsortView:
     randomized: int | None
     arms: tuple[ArmFlow, ...]
     blinded: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = field(default=())
 
 
-def _find(d: Mapping[str, Any], *names: str) -> Any:
-    lower = {str(k).lower(): v for k, v in d.items()}
-    for name in names:
-        if name.lower() in lower:
-            return lower[name.lower()]
-    return None
+def criterion_label(code: str) -> str:
+    """A screen-failure code as a reader reads it ("I1 not met: age 13-70")."""
+    description = _CRITERIA.get(code)
+    if description is None:
+        return code.replace("_", " ")
+    if code.startswith("I"):
+        return f"{code} not met: {description}"
+    return f"{code}: {description}"
 
 
-def _count(value: Any) -> int | None:
-    """A count given as a number, or as a dict with n/total/count, or as a list of ids."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, Mapping):
-        inner = _find(value, "n", "total", "count")
-        if inner is not None:
-            return _count(inner)
-        reasons = _find(value, "reasons", "by_reason")
-        if reasons is not None:
-            return sum(n for _, n in _reasons(reasons))
-        return None
-    if isinstance(value, list | tuple):
-        return len(value)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _reason_text(reason: str) -> str:
+def reason_label(reason: str) -> str:
     text = str(reason).replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 
 
-def _reasons(value: Any) -> list[tuple[str, int]]:
-    """Reasons with counts from a dict {reason: n | {n, detail...}} or a list of records."""
-    out: list[tuple[str, int]] = []
-    if isinstance(value, Mapping):
-        for reason, n in value.items():
-            if str(reason).lower() in ("n", "total", "count"):
-                continue
-            c = _count(n)
-            label = _reason_text(reason)
-            if isinstance(n, Mapping):
-                detail = _detail(n)
-                if detail:
-                    label += f" [{detail}]"
-            if c is not None:
-                out.append((label, c))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            if isinstance(item, Mapping):
-                reason = _find(item, "reason", "label", "name", "category")
-                c = _count(_find(item, "n", "count", "total"))
-                label = _reason_text(reason if reason is not None else "other")
-                detail = _detail(item)
-                if detail:
-                    label += f" [{detail}]"
-                out.append((label, c if c is not None else 1))
-            elif isinstance(item, list | tuple) and len(item) == 2:
-                out.append((_reason_text(item[0]), int(item[1])))
-    return out
+def _count(node: Any, arm: str | None) -> int | None:
+    """A count for ``arm`` (or the total when None) from a number or an arm split."""
+    if node is None:
+        return None
+    if isinstance(node, bool):
+        return int(node)
+    if isinstance(node, int | float):
+        return int(node) if arm in (None, "pooled") else None
+    if isinstance(node, list | tuple):
+        return len(node) if arm in (None, "pooled") else None
+    if isinstance(node, Mapping):
+        if arm in (None, "pooled"):
+            if "total" in node:
+                return _count(node["total"], None)
+            if "n" in node:
+                return _count(node["n"], None)
+            values = [_count(v, None) for v in node.values()]
+            return sum(v for v in values if v is not None) if values else None
+        for key, value in node.items():
+            if style.arm_key(key) == style.arm_key(arm):
+                return _count(value, None)
+        if "total" in node and isinstance(node["total"], Mapping):
+            return _count(node["total"], arm)
+    return None
 
 
-def reason_line(label: str, n: int) -> str:
-    """ "Early death (n = 2): septic shock" from the label "Early death [septic shock]"."""
-    if label.endswith("]") and " [" in label:
-        base, detail = label[:-1].split(" [", 1)
-        return f"{base} (n = {n}): {detail}"
-    return f"{label} (n = {n})"
+def _breakdown(node: Any, arm: str) -> tuple[tuple[str, int], ...]:
+    if not isinstance(node, Mapping):
+        return ()
+    out = []
+    for key, value in node.items():
+        n = _count(value, arm)
+        if n:
+            out.append((str(key), n))
+    return tuple(out)
 
 
-def _detail(item: Mapping[str, Any]) -> str:
-    """Extra detail of a reason, e.g. the aGVHD grades or causes of death."""
-    parts = []
-    for key in ("grade", "grades", "by_grade", "detail", "details", "causes", "cause"):
-        value = _find(item, key)
-        if value is None or value == "" or value == {}:
-            continue
-        if isinstance(value, Mapping):
-            word = "grade " if "grade" in key else ""
-            parts.append(", ".join(f"{word}{k}: {v}" for k, v in value.items()))
-        elif isinstance(value, list | tuple):
-            parts.append(", ".join(str(v) for v in value))
-        else:
-            word = "grade " if "grade" in key else ""
-            parts.append(f"{word}{value}")
-    return "; ".join(parts)
-
-
-def _arm_flow(arm: str, d: Mapping[str, Any]) -> ArmFlow:
-    allocated = _count(_find(d, "allocated", "randomized", "itt", "n"))
-    received = _count(_find(d, "received_infusion", "received", "infused", "safety", "treated"))
-    disc_raw = _find(
-        d, "discontinued_before_d28", "discontinued", "stopped_before_d28", "early_discontinuation"
-    )
-    discontinued = _count(disc_raw) or 0
-    reasons: list[str] = []
-    if isinstance(disc_raw, Mapping):
-        rs = _find(disc_raw, "reasons", "by_reason")
-        pairs = _reasons(rs if rs is not None else disc_raw)
-        reasons = [reason_line(label, n) for label, n in pairs]
-    elif isinstance(disc_raw, list):
-        reasons = [reason_line(label, n) for label, n in _reasons(disc_raw)]
-    pp = _count(_find(d, "per_protocol", "pp", "per_protocol_set"))
-    pp_notes: list[str] = []
-    for key, label in (
-        ("excluded_from_pp", "Excluded from per-protocol"),
-        ("pp_excluded", "Excluded from per-protocol"),
-        ("fewer_than_8_infusions", "Fewer than 8 infusions"),
-        ("discontinued_in_pp", "Discontinued after the 8th infusion, kept in per-protocol"),
-    ):
-        value = _find(d, key)
-        c = _count(value)
-        if c:
-            pp_notes.append(f"{label} (n = {c})")
-    itt = _count(_find(d, "analysed_itt", "analysed", "itt_analysed", "itt")) or allocated
-    safety = _count(_find(d, "safety", "safety_set"))
-    not_received = (allocated - received) if (allocated is not None and received is not None) else 0
-    return ArmFlow(
-        arm=arm,
-        allocated=allocated if allocated is not None else 0,
-        received=received,
-        not_received=max(0, not_received),
-        discontinued=discontinued,
-        discontinued_reasons=tuple(reasons),
-        per_protocol=pp,
-        pp_notes=tuple(pp_notes),
-        analysed_itt=itt,
-        safety=safety,
-    )
+def _arms(consort: Mapping[str, Any]) -> list[str]:
+    """The arms of the split counts, experimental first; ["pooled"] when nothing is split."""
+    randomized = consort.get("randomized")
+    if isinstance(randomized, Mapping):
+        arms = [k for k in randomized if k not in ("total", "n")]
+        order = {"msc": 0, "control": 1, "pooled": 2}
+        return sorted(arms, key=lambda a: order[style.arm_key(a)])
+    return ["pooled"]
 
 
 def consort_view(consort: Mapping[str, Any], *, blinded: bool = False) -> ConsortView:
     """Read the analysis' CONSORT dict into what the diagram and table show."""
-    screened = _count(_find(consort, "screened", "assessed", "assessed_for_eligibility"))
-    excluded_raw = _find(consort, "excluded", "not_randomized", "screen_failures")
-    excluded = _count(excluded_raw)
-    reasons: list[tuple[str, int]] = []
-    if isinstance(excluded_raw, Mapping):
-        rs = _find(excluded_raw, "reasons", "by_reason")
-        reasons = _reasons(rs if rs is not None else excluded_raw)
-    elif isinstance(excluded_raw, list):
-        reasons = _reasons(excluded_raw)
-    randomized = _count(_find(consort, "randomized", "randomised", "enrolled"))
+    arms = ["pooled"] if blinded else _arms(consort)
+    disc = consort.get("discontinued_before_d28")
+    disc_total = disc.get("total") if isinstance(disc, Mapping) and "total" in disc else disc
+    analysed = consort.get("analysed") or {}
+    flows = []
+    for arm in arms:
+        flows.append(
+            ArmFlow(
+                arm=arm,
+                allocated=_count(consort.get("randomized"), arm),
+                received=_count(consort.get("received_infusion"), arm),
+                discontinued=_count(disc_total, arm),
+                discontinued_reasons=_breakdown(
+                    disc.get("by_reason") if isinstance(disc, Mapping) else None, arm
+                ),
+                discontinued_grades=_breakdown(
+                    disc.get("by_grade") if isinstance(disc, Mapping) else None, arm
+                ),
+                excluded_from_pp=_count(consort.get("excluded_from_per_protocol"), arm),
+                pp_discontinued_after_8=_count(
+                    consort.get("per_protocol_with_8_infusions_discontinued_before_d28"), arm
+                ),
+                per_protocol=_count(analysed.get("PP"), arm),
+                analysed_itt=_count(analysed.get("ITT"), arm),
+                safety=_count(analysed.get("safety"), arm),
+            )
+        )
+    screened = _count(consort.get("screened"), None)
+    randomized = _count(consort.get("randomized"), None)
+    excluded = _count(consort.get("screen_failures"), None)
     if excluded is None and screened is not None and randomized is not None:
         excluded = screened - randomized
-    arms_raw = _find(consort, "arms", "by_arm")
-    flows: list[ArmFlow] = []
-    if isinstance(arms_raw, Mapping):
-        for arm, d in arms_raw.items():
-            if isinstance(d, Mapping):
-                flows.append(_arm_flow(str(arm), d))
-    elif isinstance(arms_raw, list):
-        for d in arms_raw:
-            if isinstance(d, Mapping):
-                flows.append(_arm_flow(str(_find(d, "arm", "name") or "pooled"), d))
-    else:
-        for arm in ("MSC", "control", "pooled"):
-            d = _find(consort, arm)
-            if isinstance(d, Mapping):
-                flows.append(_arm_flow(arm, d))
-    if not flows:
-        flows.append(_arm_flow("pooled", consort))
-    order = {"msc": 0, "control": 1, "pooled": 2}
-    flows.sort(key=lambda f: order[style.arm_key(f.arm)])
-    if blinded and len(flows) > 1:
-        flows = [_pool(flows)]
-    known = {"screened", "excluded", "randomized", "arms"}
-    extra = {k: v for k, v in consort.items() if str(k).lower() not in known}
+    reasons = [
+        (criterion_label(code), int(n))
+        for code, n in (consort.get("screen_failure_reasons") or {}).items()
+    ]
+    eligible_not_rand = _count(consort.get("eligible_not_randomized"), None)
+    if eligible_not_rand:
+        reasons.append(("Eligible, not randomized", eligible_not_rand))
+    notes = []
+    if sum(n for _, n in reasons) > (excluded or 0):
+        notes.append("A patient can fail more than one criterion.")
+    odd = consort.get("randomized_but_screen_criteria_failed") or []
+    if odd:
+        notes.append(
+            f"Randomized although a screening criterion failed: {', '.join(map(str, odd))}."
+        )
     return ConsortView(
         screened=screened,
         excluded=excluded,
@@ -223,52 +172,50 @@ def consort_view(consort: Mapping[str, Any], *, blinded: bool = False) -> Consor
         randomized=randomized,
         arms=tuple(flows),
         blinded=blinded,
-        extra=extra,
-    )
-
-
-def _pool(flows: list[ArmFlow]) -> ArmFlow:
-    def total(values: list[int | None]) -> int | None:
-        return None if any(v is None for v in values) else sum(v or 0 for v in values)
-
-    return ArmFlow(
-        arm="pooled",
-        allocated=sum(f.allocated for f in flows),
-        received=total([f.received for f in flows]),
-        not_received=sum(f.not_received for f in flows),
-        discontinued=sum(f.discontinued for f in flows),
-        per_protocol=total([f.per_protocol for f in flows]),
-        analysed_itt=total([f.analysed_itt for f in flows]),
-        safety=total([f.safety for f in flows]),
+        notes=tuple(notes),
     )
 
 
 def consort_rows(view: ConsortView) -> list[dict[str, Any]]:
-    """The flow as table rows: stage, and one count column per arm (or the total)."""
+    """The flow as table rows: stage, one count column per arm, and the total."""
+    labels = [style.ARM_LABELS[style.arm_key(f.arm)] for f in view.arms]
+    split = len(view.arms) > 1
     rows: list[dict[str, Any]] = []
-    arm_labels = [style.ARM_LABELS[style.arm_key(f.arm)] for f in view.arms]
 
-    def add(stage: str, total: Any, per_arm: list[Any] | None = None) -> None:
+    def add(stage: str, per_arm: list[int | None] | None, total: int | None = None) -> None:
         row: dict[str, Any] = {"Stage": stage}
-        for label, value in zip(arm_labels, per_arm or [""] * len(arm_labels), strict=True):
-            row[label] = "" if value is None else value
+        if split:
+            for label, value in zip(labels, per_arm or [None] * len(labels), strict=True):
+                row[label] = "" if value is None else value
+        if total is None and per_arm and all(v is not None for v in per_arm):
+            total = sum(v for v in per_arm if v is not None)
         row["Total"] = "" if total is None else total
         rows.append(row)
 
-    add("Assessed for eligibility", view.screened)
-    add("Excluded", view.excluded)
+    def each(attr: str) -> list[int | None]:
+        return [getattr(f, attr) for f in view.arms]
+
+    add("Assessed for eligibility", None, view.screened)
+    add("Excluded before randomization", None, view.excluded)
     for reason, n in view.excluded_reasons:
-        add(f"    {reason_line(reason, n)}", n)
-    add("Randomized (ITT set)", view.randomized, [f.allocated for f in view.arms])
-    add("Received ≥ 1 infusion (safety set)", None, [f.received for f in view.arms])
-    add("Discontinued before d28", None, [f.discontinued for f in view.arms])
-    for f_index, flow in enumerate(view.arms):
-        for reason in flow.discontinued_reasons:
-            per = [""] * len(view.arms)
-            per[f_index] = reason
-            add("    reason", None, per)
-    add("Per-protocol set (≥ 8 infusions)", None, [f.per_protocol for f in view.arms])
-    for row in rows:
-        if row["Total"] == "" and all(isinstance(row[a], int) for a in arm_labels):
-            row["Total"] = sum(row[a] for a in arm_labels)
+        add(f"\u2003{reason}", None, n)
+    add("Randomized (intention-to-treat set)", each("allocated"), view.randomized)
+    add("Received ≥ 1 infusion", each("received"))
+    add("Discontinued before d28", each("discontinued"))
+    reasons = list(dict.fromkeys(r for f in view.arms for r, _ in f.discontinued_reasons))
+    for reason in reasons:
+        add(
+            f"\u2003{reason_label(reason)}",
+            [dict(f.discontinued_reasons).get(reason, 0) for f in view.arms],
+        )
+    grades = list(dict.fromkeys(g for f in view.arms for g, _ in f.discontinued_grades))
+    for grade in grades:
+        add(
+            f"\u2003aGVHD grade {grade}",
+            [dict(f.discontinued_grades).get(grade, 0) for f in view.arms],
+        )
+    add("Excluded from per-protocol (< 8 infusions)", each("excluded_from_pp"))
+    add("Per-protocol, discontinued before d28 after 8 infusions", each("pp_discontinued_after_8"))
+    add("Analysed: per-protocol set", each("per_protocol"))
+    add("Analysed: safety set", each("safety"))
     return rows

@@ -20,12 +20,15 @@ without the arm split and the pooled outcome curves.
 
 from __future__ import annotations
 
+import functools
+import io
 import math
+import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import matplotlib
 
@@ -41,18 +44,21 @@ from matplotlib.patches import FancyBboxPatch
 from matplotlib.transforms import blended_transform_factory
 
 from gvhdtrial.report import style
-from gvhdtrial.report.consort import ArmFlow, consort_view, reason_line
+from gvhdtrial.report.consort import ArmFlow, consort_view, reason_label
+
+_T = TypeVar("_T")
 
 _RC = {
     "font.family": "DejaVu Sans",
-    "font.size": 10,
+    "font.size": 11,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.titleweight": "bold",
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
     "legend.frameon": False,
     "svg.fonttype": "none",  # text stays text in the SVG: searchable, smaller
+    "svg.hashsalt": "gvhdtrial",  # reproducible ids
     "savefig.dpi": 150,
 }
 
@@ -110,6 +116,17 @@ def _arms_in(frame: pd.DataFrame) -> list[str]:
     raw = list(dict.fromkeys(frame["arm"].astype(str)))
     order = {"msc": 0, "control": 1, "pooled": 2}
     return sorted(raw, key=lambda a: order[style.arm_key(a)])
+
+
+def _styled(draw: Callable[..., _T]) -> Callable[..., _T]:
+    """Draw under the report's matplotlib style (titles, spines, fonts are read at draw time)."""
+
+    @functools.wraps(draw)
+    def wrapper(*args: Any, **kwargs: Any) -> _T:
+        with plt.rc_context(_RC):
+            return draw(*args, **kwargs)
+
+    return wrapper
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -205,27 +222,33 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> No
 
 def _arm_stage_lines(flow: ArmFlow) -> list[list[str]]:
     """The boxes of one arm's column, top to bottom."""
-    label = style.ARM_LABELS[style.arm_key(flow.arm)]
+    key = style.arm_key(flow.arm)
+    label = style.ARM_LABELS[key]
     allocated = [
-        f"Allocated to {label} (n = {flow.allocated})"
-        if style.arm_key(flow.arm) != "pooled"
-        else f"Allocated, arms pooled (n = {flow.allocated})"
+        f"Allocated to {label} (n = {_n(flow.allocated)})"
+        if key != "pooled"
+        else f"Allocated, arms pooled (n = {_n(flow.allocated)})"
     ]
-    if flow.received is not None:
-        allocated.append(f"Received ≥ 1 infusion (n = {flow.received})")
+    allocated.append(f"Received ≥ 1 infusion (n = {_n(flow.received)})")
     if flow.not_received:
         allocated.append(f"Did not receive an infusion (n = {flow.not_received})")
-    stopped = [f"Discontinued before d28 (n = {flow.discontinued})"]
-    stopped += [f"• {reason}" for reason in flow.discontinued_reasons]
-    pp = [f"Per-protocol set (n = {_n(flow.per_protocol)})", "received ≥ 8 infusions"]
-    pp += [f"• {reason}" for reason in flow.pp_notes]
+    stopped = [f"Discontinued before d28 (n = {_n(flow.discontinued)})"]
+    stopped += [f"• {reason_label(r)} (n = {n})" for r, n in flow.discontinued_reasons]
+    if flow.discontinued_grades:
+        grades = ", ".join(f"{g}: {n}" for g, n in flow.discontinued_grades)
+        stopped.append(f"aGVHD grade {grades}")
+    pp = [f"Per-protocol set (n = {_n(flow.per_protocol)})"]
+    pp.append(f"Excluded, < 8 infusions (n = {_n(flow.excluded_from_pp)})")
+    if flow.pp_discontinued_after_8:
+        pp.append(
+            f"Kept: 8 infusions, then discontinued before d28 (n = {flow.pp_discontinued_after_8})"
+        )
     analysed = [
         "Analysed",
-        f"Intention-to-treat (n = {_n(flow.analysed_itt)})",
+        f"Intention-to-treat (n = {_n(flow.analysed_itt or flow.allocated)})",
         f"Per-protocol (n = {_n(flow.per_protocol)})",
+        f"Safety (n = {_n(flow.safety)})",
     ]
-    if flow.safety is not None:
-        analysed.append(f"Safety (n = {flow.safety})")
     return [allocated, stopped, pp, analysed]
 
 
@@ -233,6 +256,7 @@ def _n(value: int | None) -> str:
     return "?" if value is None else str(value)
 
 
+@_styled
 def consort_figure(results: Any) -> ReportFigure:
     """Figure 1: the CONSORT flow diagram, from ``results.consort``."""
     view = consort_view(results.consort, blinded=bool(results.blinded))
@@ -252,7 +276,8 @@ def consort_figure(results: Any) -> ReportFigure:
         ax, trunk, 0.0, top_w, [f"Assessed for eligibility (n = {_n(view.screened)})"]
     )
     excl_lines = [f"Excluded (n = {_n(view.excluded)})"]
-    excl_lines += [f"• {reason_line(r, n)}" for r, n in view.excluded_reasons]
+    excl_lines += [f"• {r} (n = {n})" for r, n in view.excluded_reasons]
+    excl_lines += list(view.notes)
     excl_x = max(trunk + 0.4 + excl_w / 2, total_w - excl_w / 2)
     excl_top = screened_bottom - v_gap
     excl_bottom = _box(ax, excl_x, excl_top, excl_w, excl_lines, fill="#F2F2F2")
@@ -330,6 +355,7 @@ def _counts(row: Any, arm: str) -> tuple[int, int] | None:
     return int(x), int(n)
 
 
+@_styled
 def response_figure(results: Any) -> ReportFigure:
     """Figure 2: ORR d28, ORR d56 and DCR by arm, ITT (A-C) and per-protocol (D-F)."""
     fig = _new_figure(11, 7.2)
@@ -338,7 +364,7 @@ def response_figure(results: Any) -> ReportFigure:
     for (letter, endpoint, population), ax in zip(_RESPONSE_PANELS, axes.flat, strict=True):
         row = _table2_row(results.table2, endpoint, population, "all")
         label = f"{style.endpoint_label(endpoint)}, {population}"
-        ax.set_title(f"{letter}   {label}", loc="left")
+        ax.set_title(f"{letter}\u2002{label}", loc="left")
         ax.set_ylim(0, 128)
         ax.set_yticks([0, 20, 40, 60, 80, 100])
         ax.set_xlim(-0.7, 1.7)
@@ -501,7 +527,7 @@ def _risk_table(
         0.0,
         len(arms),
         "Number at risk",
-        fontsize=8,
+        fontsize=9,
         fontweight="bold",
         ha="left",
         va="center",
@@ -517,7 +543,7 @@ def _risk_table(
             style.ARM_LABELS[key],
             ha="right",
             va="center",
-            fontsize=8,
+            fontsize=9,
             color=colour,
             fontweight="bold",
             transform=left,
@@ -532,7 +558,7 @@ def _risk_table(
                     str(int(r["n_at_risk"])),
                     ha="center",
                     va="center",
-                    fontsize=8,
+                    fontsize=9,
                     color=colour,
                 )
 
@@ -575,7 +601,7 @@ def _curve_panel(
     ax.set_xlabel("Months since randomization")
     ax.set_ylabel("Survival probability (%)" if survival else "Cumulative incidence (%)")
     ax.axvline(24, color="#999999", lw=0.8, ls=":")
-    ax.set_title(f"{letter}   {style.endpoint_label(endpoint)}", loc="left")
+    ax.set_title(f"{letter}\u2002{style.endpoint_label(endpoint)}", loc="left")
     note = _annotation(_summary_row(results, endpoint, population), arms, survival)
     if note:
         cx, cy, ha, va = _best_corner(ax, plotted)
@@ -586,7 +612,7 @@ def _curve_panel(
             transform=ax.transAxes,
             ha=ha,
             va=va,
-            fontsize=8.2,
+            fontsize=9,
             linespacing=1.35,
             bbox={"boxstyle": "round,pad=0.35", "fc": "white", "ec": "#BBBBBB", "alpha": 0.92},
         )
@@ -594,6 +620,7 @@ def _curve_panel(
     _risk_table(risk, results, endpoint, population, arms, (0.0, xmax))
 
 
+@_styled
 def outcome_curves_figure(results: Any, population: str) -> ReportFigure | None:
     """Figure 3 (ITT) or S1 (per-protocol): CI and KM curves with numbers at risk."""
     curves = getattr(results, "survival_curves", None)
@@ -604,18 +631,18 @@ def outcome_curves_figure(results: Any, population: str) -> ReportFigure | None:
         return None
     endpoints = sorted(dict.fromkeys(curves["endpoint"].astype(str)), key=_curve_sort_key)
     n = len(endpoints)
-    n_cols = 3 if n > 4 else 2
+    n_cols = 2
     n_rows = math.ceil(n / n_cols)
     xmax = float(math.ceil(max(curves["time_months"].max(), 24.0) / 6.0) * 6.0)
-    height = 4.6 * n_rows + 0.5
-    fig = _new_figure(5.2 * n_cols, height)
+    height = 4.5 * n_rows + 0.5
+    fig = _new_figure(5.6 * n_cols, height)
     with plt.rc_context(_RC):
         grid = fig.add_gridspec(
             n_rows,
             n_cols,
             hspace=0.28,
             wspace=0.34,
-            left=0.08,
+            left=0.11,
             right=0.98,
             top=1 - 0.55 / height,
             bottom=0.1 / height,
@@ -668,7 +695,7 @@ def outcome_curves_figure(results: Any, population: str) -> ReportFigure | None:
         caption = "Blinded data review, all patients pooled. " + caption
     title = f"Outcomes, {set_name}"
     return ReportFigure(
-        f"figure{number.lower()}_outcomes_{population.lower()}", number, title, caption, fig
+        f"figure{number}_outcomes_{population.lower()}", number, title, caption, fig
     )
 
 
@@ -681,7 +708,7 @@ def _odds_ratio(row: Any) -> tuple[float, float, float]:
     est = _value(row, "odds_ratio", "or")
     low = _value(row, "ci_low", "or_lower", "or_ci_low")
     high = _value(row, "ci_high", "or_upper", "or_ci_high")
-    if style.is_missing(est):
+    if "odds_ratio" not in row and "or" not in row:
         msc, ctl = _counts(row, "msc"), _counts(row, "control")
         if msc is None or ctl is None:
             return math.nan, math.nan, math.nan
@@ -692,6 +719,7 @@ def _odds_ratio(row: Any) -> tuple[float, float, float]:
     return float(est), float(low), float(high)
 
 
+@_styled
 def forest_figure(results: Any, endpoint: str = "ORR_D28") -> ReportFigure | None:
     """Figure 4: odds ratios (MSC vs control) of ORR at d28 by subgroup, ITT and PP, log scale."""
     table2 = results.table2
@@ -870,6 +898,25 @@ def save_figure(fig: ReportFigure, folder: Path) -> dict[str, Path]:
             )
         paths[fmt] = path
     return paths
+
+
+def figure_svg(fig: ReportFigure) -> str:
+    """The figure as an inline ``<svg>`` element: no XML prolog or metadata, ids prefixed with
+    the figure name so that several figures can share one HTML page."""
+    buffer = io.StringIO()
+    with plt.rc_context(_RC):
+        fig.figure.savefig(
+            buffer, format="svg", bbox_inches="tight", facecolor="white", metadata={"Date": None}
+        )
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    prefix = fig.name + "-"
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
+    label = f"{fig.label}. {fig.title}".replace('"', "'")
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
 def close_figures(figures: Iterable[ReportFigure]) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 #: The arms in the order every figure and table shows them: experimental first.
 ARMS: tuple[str, str] = ("msc", "control")
 ARM_LABELS: dict[str, str] = {"msc": "MSC", "control": "Control", "pooled": "All patients"}
@@ -79,7 +81,9 @@ def subgroup_label(code: Any) -> str:
 
 
 def is_missing(x: Any) -> bool:
-    if x is None:
+    if x is None or (isinstance(x, str) and not x.strip()):
+        return True
+    if x is pd.NA or x is pd.NaT:
         return True
     try:
         return bool(math.isnan(float(x)))
@@ -91,7 +95,10 @@ def format_p(p: Any) -> str:
     """A p-value as clinical papers print it: three decimals, "< 0.001" below that."""
     if is_missing(p):
         return "p = n/a"
-    p = float(p)
+    try:
+        p = float(p)
+    except (TypeError, ValueError):
+        return f"p = {p}"
     if p < 0.001:
         return "p < 0.001"
     return f"p = {p:.3f}"

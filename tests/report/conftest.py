@@ -155,6 +155,37 @@ def _posthoc() -> dict[str, PosthocResult]:
     return out
 
 
+def _consort(blinded: bool) -> dict[str, object]:
+    """The CONSORT dict, shaped as gvhdtrial.analysis builds it."""
+
+    def split(msc: int, control: int) -> object:
+        return (
+            msc + control if blinded else {"MSC": msc, "control": control, "total": msc + control}
+        )
+
+    return {
+        "screened": 120,
+        "screen_failures": 42,
+        "screen_failure_reasons": {"E1a": 12, "I1": 3, "I2c": 20, "I4": 9},
+        "eligible_not_randomized": 0,
+        "randomized_but_screen_criteria_failed": [],
+        "randomized": split(40, 38),
+        "received_infusion": split(40, 38),
+        "discontinued_before_d28": {
+            "total": split(8, 8),
+            "by_reason": {
+                "death": split(2, 3),
+                "salvage_failure": split(3, 3),
+                "withdrawal": split(3, 2),
+            },
+            "by_grade": {"II": split(3, 2), "III": split(5, 6)},
+        },
+        "excluded_from_per_protocol": split(8, 8),
+        "per_protocol_with_8_infusions_discontinued_before_d28": split(0, 2),
+        "analysed": {"ITT": split(40, 38), "PP": split(32, 30), "safety": split(40, 38)},
+    }
+
+
 def make_fake_results(blinded: bool = False) -> AnalysisResults:
     arms = ["pooled"] if blinded else ["MSC", "control"]
     curves, nar, summary = _survival(arms)
@@ -179,19 +210,7 @@ def make_fake_results(blinded: bool = False) -> AnalysisResults:
                 "pooled_grade5": ["13 (17)", "0 (0)"],
             }
         )
-        consort = {
-            "screened": 120,
-            "excluded": {"n": 42, "reasons": {"not eligible": 30, "declined": 12}},
-            "randomized": 78,
-            "arms": {
-                "pooled": {
-                    "allocated": 78,
-                    "received_infusion": 78,
-                    "discontinued_before_d28": 16,
-                    "per_protocol": 62,
-                }
-            },
-        }
+        consort = _consort(blinded=True)
     else:
         table1 = pd.DataFrame(
             {
@@ -221,53 +240,7 @@ def make_fake_results(blinded: bool = False) -> AnalysisResults:
                 "msc_any_n": [40, 22],
             }
         )
-        consort = {
-            "screened": 120,
-            "excluded": {
-                "n": 42,
-                "reasons": {
-                    "did not meet inclusion criteria": 28,
-                    "declined to participate": 9,
-                    "other reasons": 5,
-                },
-            },
-            "randomized": 78,
-            "arms": {
-                "MSC": {
-                    "allocated": 40,
-                    "received_infusion": 40,
-                    "discontinued_before_d28": {
-                        "n": 8,
-                        "reasons": {
-                            "salvage therapy failure": {"n": 3, "grade": "III"},
-                            "withdrawal of consent": 3,
-                            "early death": {"n": 2, "causes": ["septic shock (2)"]},
-                        },
-                    },
-                    "per_protocol": 32,
-                    "analysed_itt": 40,
-                    "safety": 40,
-                },
-                "control": {
-                    "allocated": 38,
-                    "received_infusion": 38,
-                    "discontinued_before_d28": {
-                        "n": 8,
-                        "reasons": {
-                            "salvage therapy failure": {"n": 3, "grade": "III"},
-                            "withdrawal of consent": 2,
-                            "early death": {
-                                "n": 3,
-                                "causes": ["septic shock (2)", "heart failure (1)"],
-                            },
-                        },
-                    },
-                    "per_protocol": 30,
-                    "analysed_itt": 38,
-                    "safety": 38,
-                },
-            },
-        }
+        consort = _consort(blinded=False)
     total = 78 if blinded else 40
     safety = pd.DataFrame(
         [(q, a, n, N, 100 * n / N) for q, a, n, N in (
