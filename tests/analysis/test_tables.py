@@ -165,3 +165,20 @@ def test_two_runs_write_identical_bytes(tmp_path: Path) -> None:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     table2 = pd.read_csv(first / "table2.csv")
     assert tuple(table2.columns) == TABLE2_COLUMNS
+
+
+def test_published_table2_p_values_follow_from_their_counts() -> None:
+    """SAP rule (PROTOCOL.md section 8) on the published counts gives every printed p-value,
+    except the text's grade III comparison (printed by Pearson; the rule gives Fisher)."""
+    from gvhdtrial.analysis.published import _same_precision
+    from gvhdtrial.stats import compare_proportions
+
+    off_rule = []
+    for r in load_published("table2").to_dict("records"):
+        counts = (int(r["msc_x"]), int(r["msc_n"]), int(r["control_x"]), int(r["control_n"]))
+        res = compare_proportions(*counts)
+        if _same_precision(res.p_value, r["p_value"]) != r["p_value"]:
+            off_rule.append(r["subgroup"])
+            pearson = compare_proportions(*counts, test="pearson").p_value
+            assert _same_precision(pearson, r["p_value"]) == r["p_value"]
+    assert off_rule == ["grade:III"]
