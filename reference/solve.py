@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -239,6 +239,13 @@ def _rule_grade_iv(p: Profile, arm: str) -> bool:
     )
 
 
+def _rule_pr_needs_stage2(p: Profile, arm: str) -> bool:
+    # PR = every involved organ down >= 1 stage yet not all 0: some organ must be at stage >= 2.
+    # Grade II without skin has only stage-1 organs (liver 1, upper or lower GI 1).
+    t = p.course
+    return not (p.grade == 2 and "skin" not in p.organs and "PR" in (t.r28, t.r56))
+
+
 def _rule_msc_response_time(p: Profile, arm: str) -> bool:
     return arm != "MSC" or not p.course.late_response
 
@@ -266,6 +273,11 @@ PROFILE_RULES: tuple[tuple[str, Callable[[Profile, str], bool]], ...] = (
     (
         "grade IV: MSC only, skin + gut, per-protocol, on study (Results, Efficacy)",
         _rule_grade_iv,
+    ),
+    (
+        "PR needs an organ at stage >= 2 at baseline: no PR for grade II without skin "
+        "(PROTOCOL.md 1 and 5)",
+        _rule_pr_needs_stage2,
     ),
     (
         "MSC response time 5-22 days: no MSC response first seen after d28 (Results, Efficacy)",
