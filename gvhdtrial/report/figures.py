@@ -149,6 +149,7 @@ def _wrap(lines: Sequence[str], width: float) -> list[tuple[int, str]]:
     chars = max(12, int((width - 0.3) / _CHAR_W))
     out: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
+        line = line.replace("n = ", "n\u00a0=\u00a0")
         indent = "   " if line.startswith("• ") else ""
         for piece in textwrap.wrap(line, chars, subsequent_indent=indent) or [""]:
             out.append((i, piece))
@@ -169,6 +170,7 @@ def _box(
     height: float | None = None,
     colour: str = "#333333",
     fill: str = "white",
+    centred: bool = False,
 ) -> float:
     """Draw a box whose top edge is at ``y_top`` (first line bold); return its bottom."""
     wrapped = _wrap(lines, width)
@@ -185,7 +187,6 @@ def _box(
             facecolor=fill,
         )
     )
-    centred = len(lines) == 1
     for k, (i, piece) in enumerate(wrapped):
         ax.text(
             x_centre if centred else x_centre - width / 2 + 0.14,
@@ -236,12 +237,12 @@ def _arm_stage_lines(flow: ArmFlow) -> list[list[str]]:
     stopped += [f"• {reason_label(r)} (n = {n})" for r, n in flow.discontinued_reasons]
     if flow.discontinued_grades:
         grades = ", ".join(f"{g}: {n}" for g, n in flow.discontinued_grades)
-        stopped.append(f"aGVHD grade {grades}")
+        stopped.append(f"Baseline aGVHD grade {grades}")
     pp = [f"Per-protocol set (n = {_n(flow.per_protocol)})"]
     pp.append(f"Excluded, < 8 infusions (n = {_n(flow.excluded_from_pp)})")
     if flow.pp_discontinued_after_8:
         pp.append(
-            f"Kept: 8 infusions, then discontinued before d28 (n = {flow.pp_discontinued_after_8})"
+            f"Incl. stopped before d28 after 8 infusions (n = {flow.pp_discontinued_after_8})"
         )
     analysed = [
         "Analysed",
@@ -265,7 +266,7 @@ def consort_figure(results: Any) -> ReportFigure:
     total_w = margin + n_cols * col_w + (n_cols - 1) * gap
     centres = [margin + col_w / 2 + i * (col_w + gap) for i in range(n_cols)]
     trunk = sum(centres) / n_cols  # the vertical line of the enrolment part
-    top_w, excl_w = 3.5, 3.6
+    top_w, excl_w = 3.5, 4.2
     v_gap = 0.45
     fig = _new_figure(total_w, 10)  # resized below, once the boxes are measured
     ax = fig.add_axes((0, 0, 1, 1))
@@ -273,7 +274,7 @@ def consort_figure(results: Any) -> ReportFigure:
 
     # Enrolment: screened -> excluded (at the side) -> randomized
     screened_bottom = _box(
-        ax, trunk, 0.0, top_w, [f"Assessed for eligibility (n = {_n(view.screened)})"]
+        ax, trunk, 0.0, top_w, [f"Assessed for eligibility (n = {_n(view.screened)})"], centred=True
     )
     excl_lines = [f"Excluded (n = {_n(view.excluded)})"]
     excl_lines += [f"• {r} (n = {n})" for r, n in view.excluded_reasons]
@@ -286,11 +287,13 @@ def consort_figure(results: Any) -> ReportFigure:
     _arrow(ax, (trunk, branch_y), (excl_x - excl_w / 2, branch_y))
     rand_top = excl_bottom - v_gap
     _arrow(ax, (trunk, branch_y), (trunk, rand_top))
-    rand_bottom = _box(ax, trunk, rand_top, top_w, [f"Randomized (n = {_n(view.randomized)})"])
+    rand_bottom = _box(
+        ax, trunk, rand_top, top_w, [f"Randomized (n = {_n(view.randomized)})"], centred=True
+    )
 
     # One column per arm; the boxes of one stage share their top and height
     columns = [_arm_stage_lines(flow) for flow in view.arms]
-    stage_names = ("Allocation", "Follow-up to d28", "Per-protocol", "Analysis")
+    stage_names = ("Allocation", "Follow-up", "Per-protocol", "Analysis")
     split_y = rand_bottom - v_gap * 0.6
     if n_cols > 1:
         _line(ax, [trunk, trunk], [rand_bottom, split_y])
@@ -298,7 +301,7 @@ def consort_figure(results: Any) -> ReportFigure:
     prev_bottom = split_y if n_cols > 1 else rand_bottom
     top = split_y - v_gap * 0.8 if n_cols > 1 else rand_bottom - v_gap
     for si, name in enumerate(stage_names):
-        height = max(_box_height(col[si], col_w) for col in columns)
+        height = max(0.95, *(_box_height(col[si], col_w) for col in columns))
         for flow, cx, col in zip(view.arms, centres, columns, strict=True):
             colour = style.ARM_COLOURS[style.arm_key(flow.arm)]
             _arrow(ax, (cx, prev_bottom), (cx, top))
@@ -317,9 +320,10 @@ def consort_figure(results: Any) -> ReportFigure:
         prev_bottom = top - height
         top = prev_bottom - v_gap
     lowest = prev_bottom
-    ax.set_xlim(-0.05, total_w + 0.05)
+    right = max(total_w, excl_x + excl_w / 2)
+    ax.set_xlim(-0.05, right + 0.05)
     ax.set_ylim(lowest - 0.1, 0.1)
-    fig.set_size_inches(total_w + 0.1, -lowest + 0.2)
+    fig.set_size_inches(right + 0.1, -lowest + 0.2)
     title = "CONSORT flow diagram"
     caption = (
         "Flow of patients through the trial, counted from the data: screened, excluded (with "
@@ -390,7 +394,7 @@ def response_figure(results: Any) -> ReportFigure:
         test = _value(row, "test")
         p_text = style.format_p(p)
         if not style.is_missing(test):
-            p_text += f" ({test})"
+            p_text += f" ({style.test_label(test)})"
         ax.text(0.5, top + 1.5, p_text, ha="center", va="bottom", fontsize=9)
     for ax in axes[:, 0]:
         ax.set_ylabel("Patients responding (%)")
@@ -454,6 +458,7 @@ def _annotation(row: Any, arms: Sequence[str], survival: bool) -> str:
         prefix = key if key != "pooled" else "pooled"
         est = _value(row, f"{prefix}_estimate")
         if style.is_missing(est):
+            lines.append(f"{style.ARM_LABELS[key]}: n/a")
             continue
         low = _value(row, f"{prefix}_lower")
         high = _value(row, f"{prefix}_upper")
@@ -469,7 +474,9 @@ def _annotation(row: Any, arms: Sequence[str], survival: bool) -> str:
     p = _value(row, "p_value")
     if not style.is_missing(p):
         test = _value(row, "test")
-        lines.append(style.format_p(p) + ("" if style.is_missing(test) else f" ({test})"))
+        lines.append(
+            style.format_p(p) + ("" if style.is_missing(test) else f" ({style.test_label(test)})")
+        )
     return "\n".join(lines) if len(lines) > 1 else ""
 
 
@@ -819,7 +826,9 @@ def forest_figure(results: Any, endpoint: str = "ORR_D28") -> ReportFigure | Non
             text = "" if counts is None else f"{counts[0]}/{counts[1]}"
             left.text(xpos, y, text, va="center", ha="center")
         est, low, high = _odds_ratio(r)
-        finite = all(math.isfinite(v) and v > 0 for v in (est, low, high))
+        finite = all(math.isfinite(v) and v > 0 for v in (est, low, high)) and (
+            style.format_ratio(est, low, high) != "not estimable"
+        )
         p_text = style.format_p(_value(r, "p_value")).replace("p = ", "").replace("p ", "")
         right.text(0.80, y, p_text, va="center")
         if not finite:

@@ -162,7 +162,8 @@ def _key_results(results: Any) -> str:
             f'<div class="v"><span class="msc">MSC {msc}</span> vs '
             f'<span class="control">control {ctl}</span></div>'
             f"<div>OR {style.format_ratio(r['odds_ratio'], r['ci_low'], r['ci_high'])}; "
-            f"{style.format_p(r['p_value'])} ({html.escape(str(r['test']))})</div></div>"
+            f"{style.format_p(r['p_value'])} ({html.escape(style.test_label(r['test']))})"
+            "</div></div>"
         )
     return f'<div class="key">{"".join(boxes)}</div>' if boxes else ""
 
@@ -256,6 +257,7 @@ def render_html(
         [
             "<p>Every number of the paper (Tables 1-3, Results, Abstract) next to the number "
             "computed here from the patient-level data. Rows that differ are shaded.</p>",
+            _gt_html(t.published_summary(results)),
             _gt_html(t.published_vs_reproduced(results)),
             _gt_html(t.extras(results)),
         ],

@@ -50,6 +50,8 @@ SUBGROUP_LABELS: dict[str, str] = {
     "all": "All patients",
     "grade:II": "Grade II",
     "grade:III-IV": "Grade III-IV",
+    "grade:III": "Grade III",
+    "grade:IV": "Grade IV",
     "organ:skin": "Skin involved",
     "organ:gut": "Gut involved",
     "organ:liver": "Liver involved",
@@ -118,9 +120,39 @@ def format_pct(x: Any, digits: int = 1) -> str:
     return f"{100.0 * as_fraction(x):.{digits}f}%"
 
 
+#: Ratios beyond these bounds come from a monotone likelihood (a zero cell, no events in one
+#: arm): the fit "converges" to a meaningless number, so the report says "not estimable".
+_RATIO_BOUNDS = (1e-3, 1e3)
+
+
 def format_ratio(est: Any, low: Any, high: Any) -> str:
     if is_missing(est):
         return "n/a"
+    value = float(est)
+    if not (math.isfinite(value) and _RATIO_BOUNDS[0] < value < _RATIO_BOUNDS[1]):
+        return "not estimable"
     if is_missing(low) or is_missing(high):
         return f"{float(est):.2f}"
     return f"{float(est):.2f} ({float(low):.2f}-{float(high):.2f})"
+
+
+_TEST_LABELS = {
+    "fisher": "Fisher",
+    "pearson": "Pearson",
+    "yates": "Yates",
+    "wilcoxon": "Wilcoxon",
+    "t": "t-test",
+    "t-test": "t-test",
+    "cmh": "CMH",
+    "log-rank": "log-rank",
+    "logrank": "log-rank",
+    "gray": "Gray",
+}
+
+
+def test_label(name: Any) -> str:
+    """A test's name as printed ("fisher" -> "Fisher")."""
+    if is_missing(name):
+        return ""
+    text = str(name)
+    return _TEST_LABELS.get(text.lower(), text)

@@ -67,6 +67,13 @@ def _p(x: Any) -> str:
     return style.format_p(x).replace("p = ", "").replace("p ", "")
 
 
+def _p_with_test(p: Any, test: Any) -> str:
+    if style.is_missing(p):
+        return "not tested" if str(test).strip().lower() == "not tested" else ""
+    label = style.test_label(test)
+    return f"{_p(p)} ({label})" if label else _p(p)
+
+
 def _count_pct(x: Any, n: Any) -> str:
     if style.is_missing(x) or style.is_missing(n):
         return ""
@@ -147,6 +154,10 @@ def table1(results: Any) -> DisplayTable:
     if not {"variable", "level"} <= set(t.columns):
         return DisplayTable("table1", "1", "Baseline characteristics", _formatted(t))
     flat, heads = _with_headings(t, "variable", "level", "Characteristic")
+    for h in heads:  # the variable's test is printed on its first level: move it up
+        for col in flat.columns:
+            if col.endswith(("_p_value", "_test")) and h + 1 < len(flat):
+                flat.loc[h, col], flat.loc[h + 1, col] = flat.loc[h + 1, col], ""
     spanners: dict[str, list[str]] = {}
     columns = {"Characteristic": flat["Characteristic"]}
     for pop, pop_label in (("itt", "Intention-to-treat"), ("pp", "Per-protocol")):
@@ -161,7 +172,7 @@ def table1(results: Any) -> DisplayTable:
             name = f"p ({pop.upper()})"
             tests = flat.get(f"{pop}_test")
             columns[name] = [
-                _p(p) + (f" ({_cell(tt)})" if tests is not None and _cell(tt) and _p(p) else "")
+                _p_with_test(p, tt)
                 for p, tt in zip(
                     flat[f"{pop}_p_value"],
                     tests if tests is not None else [None] * len(flat),
@@ -214,7 +225,7 @@ def _response_table(
             row["Control"] = _count_pct(r["control_x"], r["control_n"])
             row["Odds ratio (95% CI)"] = _ci(r.get("odds_ratio"), r.get("ci_low"), r.get("ci_high"))
             row["p"] = _p(r.get("p_value"))
-            row["Test"] = _cell(r.get("test"))
+            row["Test"] = style.test_label(r.get("test"))
         else:  # blinded: pooled rates only
             row["All patients"] = _count_pct(r.get("x"), r.get("n"))
         rows.append(row)
@@ -336,7 +347,7 @@ def survival_summary(results: Any) -> DisplayTable:
         if "hr" in t.columns:
             row["HR (95% CI)"] = _ci(r.get("hr"), r.get("hr_lower"), r.get("hr_upper"))
             row["p"] = _p(r.get("p_value"))
-            row["Test"] = _cell(r.get("test"))
+            row["Test"] = style.test_label(r.get("test"))
         rows.append(row)
     frame = pd.DataFrame(rows).fillna("")
     return DisplayTable(
@@ -445,6 +456,39 @@ def published_vs_reproduced(results: Any) -> DisplayTable:
         frame,
         subtitle=f"{n_exact} of {len(t)} numbers reproduced exactly; differences shaded",
         highlight_rows=highlight,
+    )
+
+
+def published_summary(results: Any) -> DisplayTable:
+    """How many published numbers each source (table, text) has and how many were reproduced."""
+    t = results.published_vs_reproduced
+    if t.empty or "exact" not in t.columns:
+        return DisplayTable("published-summary", "", "Reproduction summary", pd.DataFrame())
+    source = t["source"].astype(str) if "source" in t.columns else pd.Series(["all"] * len(t))
+    exact = t["exact"].map(_truthy)
+    rows = []
+    for name in dict.fromkeys(source):
+        mask = source == name
+        n, k = int(mask.sum()), int(exact[mask].sum())
+        rows.append({"Source": name, "Numbers": n, "Exact": k, "Different": n - k})
+    rows.append(
+        {
+            "Source": "All",
+            "Numbers": len(t),
+            "Exact": int(exact.sum()),
+            "Different": int((~exact).sum()),
+        }
+    )
+    frame = pd.DataFrame(rows)
+    frame = frame.astype(str)
+    different = [i for i, r in enumerate(rows[:-1]) if r["Different"]]
+    return DisplayTable(
+        "published-summary",
+        "",
+        "Reproduction summary by source",
+        frame,
+        header_rows=[len(rows) - 1],
+        highlight_rows=different,
     )
 
 
