@@ -66,6 +66,25 @@ ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
     Column("second_line_agent", "str", "baseline second-line agent (centre's choice)"),
     Column("salvage_day", "int | None", "day salvage agents started (None: no salvage)"),
     Column("salvage_agents", "list[str]", "one or two agents, e.g. ['ruxolitinib']"),
+    Column("salvage", "str", "'none' | 'before_d28' | 'd28_d56' | 'after_d56'"),
+    Column("ruxolitinib", "bool", "ruxolitinib among the salvage agents"),
+    # the day-level plan that the realizer turns into visits (days from randomization)
+    Column("trajectory", "str", "'r28/r56/DCR|noDCR', e.g. 'CR/CR/DCR'"),
+    Column("disposition", "str", "'on_study' or the discontinuation reason"),
+    Column("visit_days", "tuple[int, ...]", "post-baseline assessment days (visit plan)"),
+    Column("infusion_days", "tuple[int, ...]", "days of the infusions received"),
+    Column("course_phases", "tuple[tuple[int, str], ...]", "(day, NR|PD|PR|CR) from day 0"),
+    Column("dcr_confirmation_day", "int | None", "first CR visit >= CR day + 28 (DCR only)"),
+    Column(
+        "min_event_day",
+        "int",
+        "earliest day a non-fixed death, loss to follow-up or last contact may fall without "
+        "changing a response target (after the last infusion, the d28/d56 visits, the DCR)",
+    ),
+    Column("steroid_start_day", "int", "first-line steroid start (negative: before day 0)"),
+    Column("sr_criterion_day", "int", "day the SR criterion is met (<= 0)"),
+    Column("screening_day", "int", "screening and consent day (<= 0)"),
+    Column("screening_date", "datetime.date", "screening (and consent) date"),
     # deaths fixed by the efficacy story (the outcome helper adds the others)
     Column("fixed_death_day", "int | None", "5 early deaths before d28; grade IV PD death d70"),
     Column("fixed_death_cause", "str | None", "'septic shock', 'heart failure', 'pneumonia'"),
