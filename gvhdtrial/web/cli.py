@@ -87,6 +87,41 @@ def user_command(
     typer.echo(ApiToken.issue(user, label="cli"))
 
 
+@web_app.command("check")
+def check_command() -> None:
+    """Print the allocation consistency report as JSON; exit 1 if anything is inconsistent."""
+    setup_django()
+    import json
+
+    from gvhdtrial.web.randomization.integrity import allocation_report
+
+    report = allocation_report()
+    typer.echo(json.dumps(report, sort_keys=True))
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
+@web_app.command("load-users")
+def load_users_command() -> None:
+    """Create one investigator per centre plus the statistician's token; print JSON tokens."""
+    setup_django()
+    import json
+
+    from django.contrib.auth import get_user_model
+
+    from gvhdtrial.web.seed import ensure_user
+    from gvhdtrial.web.sites.models import ApiToken, Site
+    from gvhdtrial.web.sites.roles import Role
+
+    tokens: dict[str, str] = {}
+    for code in Site.objects.values_list("code", flat=True):
+        user = ensure_user(f"load_{code.lower()}", Role.INVESTIGATOR, code, "")
+        tokens[code] = ApiToken.issue(user, label="load")
+    statistician = get_user_model().objects.get(username="statistician")
+    tokens["statistician"] = ApiToken.issue(statistician, label="load")
+    typer.echo(json.dumps(tokens))
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain of the audit trail; exit 1 if any row was changed or removed."""

@@ -15,7 +15,7 @@ import decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from gvhdtrial.web.audit.chain import chain_hash
@@ -67,11 +67,13 @@ def record_label(obj: models.Model) -> str:
 class AuditBatch:
     """Audit rows collected during one write, chained and inserted at commit."""
 
-    def __init__(self, actor: Actor | None, username: str, reason: str, head: ChainHead) -> None:
+    def __init__(
+        self, actor: Actor | None, username: str, reason: str, head: tuple[int, str, bool]
+    ) -> None:
         self.actor = actor
         self.username = username
         self.reason = reason
-        self.head = head
+        self.head_seq, self.head_hash, self.database_locked = head
         self.now = timezone.now()
         self._rows: list[dict[str, object]] = []
 
@@ -105,11 +107,22 @@ class AuditBatch:
             self._add("delete", f"{obj._meta.label_lower}:{before.get('id')}", field, old, None)
             self._rows[-1]["reason"] = why
 
+    def change_fields(
+        self, record: str, fields: list[tuple[str, str | None, str | None]], reason: str
+    ) -> None:
+        """Record a change given as (field, old, new) texts (for hand-written SQL updates)."""
+        if not reason.strip():
+            raise ReasonRequired(record)
+        for field, old, new in fields:
+            self._add("change", record, field, old, new)
+            self._rows[-1]["reason"] = reason
+
     def flush(self) -> None:
         if not self._rows:
             return
-        seq, prev = self.head.last_seq, self.head.last_hash
-        entries = []
+        seq, prev = self.head_seq, self.head_hash
+        params = []
+        at_db = connection.ops.adapt_datetimefield_value(self.now)
         for row in self._rows:
             seq += 1
             values: dict[str, object] = {
@@ -120,11 +133,40 @@ class AuditBatch:
                 **{k: row[k] for k in ("action", "record", "field", "old", "new")},
             }
             digest = chain_hash(prev, values)
-            entries.append(AuditEntry(**values, prev_hash=prev, hash=digest))  # type: ignore[arg-type]
+            params.append(
+                (seq, at_db, self.username, values["action"], values["record"], values["field"],
+                 values["old"], values["new"], values["reason"], prev, digest)
+            )  # fmt: skip
             prev = digest
-        AuditEntry.objects.bulk_create(entries)
-        ChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {AuditEntry._meta.db_table} (seq, at, {qn('user')}, action, record, "
+                "field, old, new, reason, prev_hash, hash) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                params,
+            )
+            cur.execute(
+                f"UPDATE {ChainHead._meta.db_table} SET last_seq = %s, last_hash = %s WHERE id = 1",
+                [seq, prev],
+            )
+        self.head_seq, self.head_hash = seq, prev
         self._rows.clear()
+
+
+def qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _lock_head() -> tuple[int, str, bool]:
+    """Lock the chain head (PostgreSQL: FOR UPDATE) and read it with the database lock flag."""
+    suffix = " FOR UPDATE OF h" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT h.last_seq, h.last_hash, l.locked FROM {ChainHead._meta.db_table} h, "
+            f"{DatabaseLock._meta.db_table} l WHERE h.id = 1 AND l.id = 1{suffix}"
+        )
+        seq, digest, locked = cur.fetchone()
+    return int(seq), str(digest), bool(locked)
 
 
 @contextmanager
@@ -136,8 +178,8 @@ def write(
         # The chain head is the one row every writer locks: on PostgreSQL this serializes
         # writers (so the chain has no forks and slot picking cannot race); on SQLite the
         # IMMEDIATE transaction already holds the database's write lock.
-        head = ChainHead.objects.select_for_update().get(pk=1)
-        if not when_locked and DatabaseLock.objects.filter(pk=1, locked=True).exists():
+        head = _lock_head()
+        if not when_locked and head[2]:
             raise DatabaseLocked()
         batch = AuditBatch(actor, username or (actor.username if actor else "system"), reason, head)
         yield batch

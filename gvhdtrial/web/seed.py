@@ -62,7 +62,10 @@ def ensure_user(username: str, role: Role, site_code: str | None, password: str)
         username=username, defaults={"email": f"{username}@example.invalid"}
     )
     if created:
-        user.set_password(password)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()  # API-token-only account
         user.save()
         site = Site.objects.get(code=site_code) if site_code else None
         Membership.objects.create(user=user, role=role.value, site=site)

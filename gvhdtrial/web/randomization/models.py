@@ -47,4 +47,9 @@ class Slot(models.Model):
 
     @property
     def randomization_number(self) -> str:
-        return f"{self.stratum}-R{self.sequence:04d}"
+        return randomization_number(self.stratum, self.sequence)
+
+
+def randomization_number(stratum: str, sequence: int) -> str:
+    """The number shown to blinded users: stratum and position, never the arm."""
+    return f"{stratum}-R{sequence:04d}"

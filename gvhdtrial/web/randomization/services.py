@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from gvhdtrial.randomization import (
     Allocate,
@@ -31,12 +33,17 @@ from gvhdtrial.randomization import (
 )
 from gvhdtrial.randomization.schedule import stratum_key
 from gvhdtrial.web.errors import Forbidden, Refused, require
+from gvhdtrial.web.gateway import _text as audit_text
 from gvhdtrial.web.gateway import snapshot, write
-from gvhdtrial.web.lock.models import database_is_locked
 from gvhdtrial.web.patients.models import Consent, Patient, Screening
 from gvhdtrial.web.patients.services import get_patient
-from gvhdtrial.web.randomization.models import Schedule, Slot
+from gvhdtrial.web.randomization.models import Schedule, Slot, randomization_number
 from gvhdtrial.web.sites.roles import Actor, Permission, Role
+
+SLOT = Slot._meta.db_table
+SCREENING = Screening._meta.db_table
+CONSENT = Consent._meta.db_table
+SCHEDULE = Schedule._meta.db_table
 
 log = logging.getLogger("gvhdtrial.randomization")
 
@@ -102,34 +109,36 @@ def import_schedule(actor: Actor | None, schedule: CoreSchedule, username: str =
     return stored
 
 
-def _state(patient: Patient, stratum: str) -> AllocationState:
-    existing_slot = Slot.objects.filter(patient=patient).first()
-    existing = (
-        ExistingAllocation(existing_slot.pk, existing_slot.stratum, existing_slot.sequence)
-        if existing_slot
-        else None
-    )
-    screening = Screening.objects.filter(patient=patient).only("eligible").first()
-    schedule_id = (
-        Schedule.objects.filter(active=True).order_by("-id").values_list("id", flat=True).first()
-    )
-    next_slot = None
-    if schedule_id is not None and existing is None:
-        row = (
-            Slot.objects.filter(schedule_id=schedule_id, stratum=stratum, patient__isnull=True)
-            .order_by("sequence")
-            .values_list("id", "sequence")
-            .first()
-        )
-        next_slot = SlotRef(row[0], stratum, row[1]) if row else None
+def _read_state(patient_id: int, stratum: str, database_locked: bool) -> AllocationState:
+    """Everything the rule needs, read with a handful of indexed queries inside the
+    transaction (hand-written SQL: this is the serialized section, keep it short)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id, stratum, sequence FROM {SLOT} WHERE patient_id = %s", [patient_id])
+        row = cur.fetchone()
+        existing = ExistingAllocation(row[0], row[1], row[2]) if row else None
+        cur.execute(f"SELECT eligible FROM {SCREENING} WHERE patient_id = %s", [patient_id])
+        screening = cur.fetchone()
+        cur.execute(f"SELECT 1 FROM {CONSENT} WHERE patient_id = %s", [patient_id])
+        consented = cur.fetchone() is not None
+        cur.execute(f"SELECT id FROM {SCHEDULE} WHERE active ORDER BY id DESC LIMIT 1")
+        schedule = cur.fetchone()
+        next_slot = None
+        if schedule is not None and existing is None:
+            cur.execute(
+                f"SELECT id, sequence FROM {SLOT} WHERE schedule_id = %s AND stratum = %s "
+                "AND patient_id IS NULL ORDER BY sequence LIMIT 1",
+                [schedule[0], stratum],
+            )
+            free = cur.fetchone()
+            next_slot = SlotRef(free[0], stratum, free[1]) if free else None
     return AllocationState(
-        patient_id=patient.pk,
+        patient_id=patient_id,
         stratum=stratum,
-        database_locked=database_is_locked(),
+        database_locked=database_locked,
         screened=screening is not None,
-        eligible=bool(screening and screening.eligible),
-        consented=Consent.objects.filter(patient=patient).exists(),
-        schedule_active=schedule_id is not None,
+        eligible=bool(screening and screening[0]),
+        consented=consented,
+        schedule_active=schedule is not None,
         existing=existing,
         next_slot=next_slot,
     )
@@ -143,37 +152,63 @@ def randomize(
     stratum = patient_stratum(patient, factors or {})
     refusal: Refusal | None = None
     with write(actor, reason="randomization", when_locked=True) as audit:
-        decision = decide_allocation(_state(patient, stratum))
+        decision = decide_allocation(_read_state(patient.pk, stratum, audit.database_locked))
         if isinstance(decision, AlreadyAllocated):
-            slot = Slot.objects.get(pk=decision.allocation.slot_id)
-            already = True
+            ref = decision.allocation
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT allocated_at FROM {SLOT} WHERE id = %s", [ref.slot_id])
+                (raw_at,) = cur.fetchone()
+            allocated_at = _as_datetime(raw_at)
+            stratum_, sequence, already = ref.stratum, ref.sequence, True
         elif isinstance(decision, Allocate):
-            slot = Slot.objects.get(pk=decision.slot.slot_id)
-            before = snapshot(slot)
-            updated = Slot.objects.filter(pk=slot.pk, patient__isnull=True).update(
-                patient=patient, allocated_at=audit.now, allocated_by_id=actor.user_id
+            slot = decision.slot
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"UPDATE {SLOT} SET patient_id = %s, allocated_at = %s, allocated_by_id = %s "
+                    "WHERE id = %s AND patient_id IS NULL",
+                    [
+                        patient.pk,
+                        connection.ops.adapt_datetimefield_value(audit.now),
+                        actor.user_id,
+                        slot.slot_id,
+                    ],
+                )
+                if cur.rowcount != 1:  # impossible while writers are serialized: never double-book
+                    raise RuntimeError(f"slot {slot.slot_id} was taken concurrently")
+            audit.change_fields(
+                f"randomization.slot:{slot.slot_id}",
+                [
+                    ("patient_id", None, str(patient.pk)),
+                    ("allocated_at", None, audit_text(audit.now)),
+                    ("allocated_by_id", None, str(actor.user_id)),
+                ],
+                reason="randomization",
             )
-            if updated != 1:  # cannot happen while writers are serialized; never double-book
-                raise RuntimeError(f"slot {slot.pk} was taken concurrently")
-            slot.refresh_from_db()
-            audit.changed(slot, before)
-            already = False
+            allocated_at = audit.now
+            stratum_, sequence, already = slot.stratum, slot.sequence, False
         else:
             refusal = decision
     if refusal is not None:
         if refusal.code is RefusalCode.STRATUM_EXHAUSTED:
             _report_exhausted(stratum, patient)
         raise Refused(refusal.message, code=refusal.code.value)
-    assert slot.allocated_at is not None
     return RandomizeResult(
         patient_id=patient.pk,
         patient_code=patient.code,
-        randomization_number=slot.randomization_number,
-        stratum=slot.stratum,
-        sequence=slot.sequence,
-        allocated_at=slot.allocated_at,
+        randomization_number=randomization_number(stratum_, sequence),
+        stratum=stratum_,
+        sequence=sequence,
+        allocated_at=allocated_at,
         already_randomized=already,
     )
+
+
+def _as_datetime(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = parse_datetime(str(value))
+    assert parsed is not None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _report_exhausted(stratum: str, patient: Patient) -> None:

@@ -12,9 +12,10 @@ class NoRole(Exception):
 
 
 def actor_for(user: object) -> Actor:
+    from gvhdtrial.web.sites.models import Membership
     from gvhdtrial.web.unblinding.models import trial_is_unblinded
 
-    membership = getattr(user, "membership", None)
+    membership = Membership.objects.select_related("site").filter(user_id=user.pk).first()  # type: ignore[attr-defined]
     if membership is None:
         raise NoRole("this account has no role in the trial")
     return Actor(
