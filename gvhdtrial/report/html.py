@@ -96,7 +96,7 @@ def _gt_html(table: t.DisplayTable) -> str:
     frame.columns = [str(c) for c in frame.columns]
     frame = frame.astype(str)
     group = table.group_column if table.group_column in frame.columns else None
-    gt = GT(frame, groupname_col=group, id=table.key)
+    gt = GT(frame, groupname_col=group, id=f"gt-{table.key}")
     title = f"{table.label}. {table.title}" if table.label else table.title
     gt = gt.tab_header(title=title, subtitle=table.subtitle or None)
     for label, cols in table.spanners.items():
@@ -183,6 +183,7 @@ class _Doc:
         self.toc: list[tuple[str, str]] = []
 
     def section(self, key: str, title: str, body: Sequence[str], first: bool = False) -> None:
+        key = f"section-{key}"  # tables and figures use the bare names
         self.toc.append((key, title))
         cls = "major first" if first else "major"
         self.parts.append(

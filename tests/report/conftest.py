@@ -249,17 +249,18 @@ def make_fake_results(blinded: bool = False) -> AnalysisResults:
         )],
         columns=["quantity", "arm", "n", "N", "percent"],
     )  # fmt: skip
+    arm = "pooled" if blinded else "MSC"
     pvr = pd.DataFrame(
         [
-            ("ORR d28", "ITT", "MSC", "Table 2", "24/40", "24/40", "", True),
+            ("ORR d28", "ITT", arm, "Table 2", "24/40", "24/40", "", True),
             ("ORR d28 p", "ITT", "", "Table 2", "0.375", "0.375", "0", True),
-            ("2-year OS", "PP", "MSC", "Results", "71.1%", "69.0%", "-2.1 pp", False),
+            ("2-year OS", "PP", arm, "Results", "71.1%", "69.0%", "-2.1 pp", False),
         ],
         columns=["quantity", "population", "arm", "source", "published", "reproduced",
                  "difference", "exact"],
     )  # fmt: skip
     extras = pd.DataFrame(
-        [("doses received", "ITT", "MSC", "8 (2-16)", "median (range)")],
+        [("doses received", "ITT", arm, "8 (2-16)", "median (range)")],
         columns=["quantity", "population", "arm", "value", "detail"],
     )
     return AnalysisResults(
