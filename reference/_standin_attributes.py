@@ -126,15 +126,16 @@ def standin_attributes(seed: int = 20240229) -> pd.DataFrame:
 
 
 def load_attributes() -> pd.DataFrame:
-    """The real generator's attributes when available, else the stand-in."""
-    try:
-        from reference import attributes as real  # type: ignore[attr-defined]
+    """The real solver's attribute table once ``reference.solve`` provides it, else the stand-in.
 
-        build = getattr(real, "build_attributes", None) or getattr(
-            real, "generate_attributes", None
-        )
-        if build is not None:
-            return build()  # type: ignore[no-any-return]
-    except ImportError:
-        pass
+    (``reference.attributes.solve_attributes`` calls ``reference.solve.build_attribute_table``.)
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("reference.solve") is not None:
+        solve = importlib.import_module("reference.solve")
+        if hasattr(solve, "build_attribute_table"):
+            from reference.attributes import solve_attributes
+
+            return solve_attributes()
     return standin_attributes()
