@@ -602,7 +602,8 @@ def _curve_panel(
         ax.step(t, est, where="post", color=colour, lw=2, label=style.ARM_LABELS[key])
         plotted.append((t, est))
     ax.set_xlim(0, xmax)
-    ax.set_ylim(0, 100)
+    ax.set_ylim(-2, 101)  # a curve at 0 % or 100 % stays visible off the axis line
+    ax.set_yticks([0, 20, 40, 60, 80, 100])
     ticks = np.arange(0, xmax + 0.01, 6)
     ax.set_xticks(ticks)
     ax.set_xlabel("Months since randomization")
@@ -689,7 +690,7 @@ def outcome_curves_figure(results: Any, population: str) -> ReportFigure | None:
     number = "3" if is_itt else "S1"
     set_name = style.POPULATION_LABELS.get(population, population)
     panels = "; ".join(
-        f"{'ABCDEFGHIJ'[i]} {style.endpoint_label(e).lower()}" for i, e in enumerate(endpoints)
+        f"{'ABCDEFGHIJ'[i]} {style.endpoint_label(e)}" for i, e in enumerate(endpoints)
     )
     caption = (
         f"Outcomes in the {set_name}: {panels}. Cumulative incidence (Aalen-Johansen; Gray's "
