@@ -330,10 +330,15 @@ def _pick(visits: Sequence[int], lo: int, hi: int, rng: np.random.Generator) -> 
 
 def _course(
     r28: str, r56: str, dcr: bool, f: int, first_response: int | None, visits: Sequence[int],
-    rng: np.random.Generator,
+    rng: np.random.Generator, pr_ok: bool = True,
 ) -> list[tuple[int, str]]:  # fmt: skip
-    """Phases (day, state) of the post-baseline course for one trajectory (module docstring)."""
+    """Phases (day, state) of the post-baseline course for one trajectory (module docstring).
+
+    ``pr_ok`` is False when the baseline has no organ at stage >= 2 (grade II without skin):
+    such a patient goes straight to CR, and a later flare is back to NR.
+    """
     ph: list[tuple[int, str]] = [(0, "NR")]
+    late_flare = "PR" if pr_ok else "NR"
     d28, d56 = f + 28, f + 56
 
     def pick(lo: int, hi: int) -> int:
@@ -349,11 +354,11 @@ def _course(
             elif r56 == "CR" and dcr:
                 ph.append((pick(d28 + 3, d56), "CR"))
             elif r56 == "CR":
-                ph += [(pick(f + 35, d56), "CR"), (f + 63, "PR")]
+                ph += [(pick(f + 35, d56), "CR"), (f + 63, late_flare)]
             elif r56 in ("NR", "PD"):
                 ph.append((pick(d28 + 3, d56), r56))
         else:
-            c = pick(max(r, f + 7), f + 24)
+            c = pick(max(r, f + 7), f + 24) if pr_ok else r
             if c > r:
                 ph.append((r, "PR"))
             ph.append((c, "CR"))
@@ -369,7 +374,7 @@ def _course(
         elif r56 == "CR" and dcr:
             ph.append((pick(d28 + 3, d56), "CR"))
         elif r56 == "CR":
-            ph += [(pick(f + 35, d56), "CR"), (f + 63, "PR")]
+            ph += [(pick(f + 35, d56), "CR"), (f + 63, late_flare)]
     else:  # PD at d28
         ph.append((pick(f + 3, f + 24), "PD"))
         if r56 in ("NR", "PR"):
@@ -391,8 +396,14 @@ def _insert_phase(phases: list[tuple[int, str]], day: int, state: str) -> list[t
     return [*kept, (day, state)]
 
 
-def _plan_patient(rec: dict, first_response: int | None, rng: np.random.Generator) -> dict:
-    """Day-level plan of one randomized patient (days from randomization)."""
+def _plan_patient(
+    rec: dict, first_response: int | None, rng: np.random.Generator, n_forced: int | None = None
+) -> dict:
+    """Day-level plan of one randomized patient (days from randomization).
+
+    ``n_forced`` fixes the number of infusions of a patient who left before the 8th (the MSC
+    minimum of 2 doses, Results, Efficacy).
+    """
     r28, r56, dcr = rec["response_d28"], rec["response_d56"], bool(rec["dcr"])
     disposition, salvage, pp = rec["disposition"], rec["salvage"], bool(rec["pp"])
     grade_iv_pd = rec["grade"] == 4 and r28 == "PD"
@@ -418,8 +429,8 @@ def _plan_patient(rec: dict, first_response: int | None, rng: np.random.Generato
             n_inf = 8
             disc_day = int(rng.integers(f + PLAN16[7] + 1, 28))
         else:
-            lo_k = 4 if disposition == "salvage_failure" else 2
-            n_inf = int(rng.integers(lo_k, 8))
+            lo_k = 4 if disposition == "salvage_failure" else 3
+            n_inf = n_forced if n_forced is not None else int(rng.integers(lo_k, 8))
             disc_day = int(rng.integers(f + PLAN16[n_inf - 1] + 1, min(f + PLAN16[n_inf], 27) + 1))
         if disposition == "salvage_failure":
             salvage_day = int(rng.integers(f + 3, disc_day - 1))
@@ -430,7 +441,8 @@ def _plan_patient(rec: dict, first_response: int | None, rng: np.random.Generato
     else:
         n_inf = int(rng.integers(4, 8))  # stopped the study treatment early, stayed on study
 
-    phases = _course(r28, r56, dcr, f, first_response, visits, rng)
+    pr_ok = not (rec["grade"] == 2 and "skin" not in rec["organs"])
+    phases = _course(r28, r56, dcr, f, first_response, visits, rng, pr_ok)
     if grade_iv_pd:
         phases = [(0, "NR"), (f + 2, "PD")] + [p for p in phases if p[0] > f + 2 and p[1] != "PD"]
     if salvage == "before_d28" and disposition == "on_study":
@@ -544,6 +556,13 @@ def assemble_attributes(table: pd.DataFrame, seed: int) -> pd.DataFrame:
     # MSC first-response days (median 14, range 5-22) to the MSC responders at d28
     responders = out.index[(out["arm"] == "MSC") & out["response_d28"].isin(["CR", "PR"])]
     msc_days = dict(zip(responders, _msc_response_days(len(responders), rng), strict=True))
+    # the MSC minimum of 2 doses: the first MSC patient who left early (consent or death)
+    doses = T.TEXT_TARGETS["msc_doses"]
+    two = out.index[
+        (out["arm"] == "MSC")
+        & ~out["pp"].astype(bool)
+        & out["disposition"].isin(["consent_withdrawn", "death"])
+    ][0]
     plans = {}
     for i, rec in out.iterrows():
         r = msc_days.get(i)
@@ -551,7 +570,7 @@ def assemble_attributes(table: pd.DataFrame, seed: int) -> pd.DataFrame:
             r = int(rng.integers(3, 25))
         elif r is None and rec["response_d56"] in ("CR", "PR") and rec["arm"] == "control":
             r = None
-        p = _plan_patient(rec.to_dict(), r, rng)
+        p = _plan_patient(rec.to_dict(), r, rng, doses["low"] if i == two else None)
         p.update(_pre_randomization(rec.to_dict(), rng))
         p["salvage_agents"] = _salvage_agents(rec.to_dict(), rng)
         p["weight_kg"] = _weight(int(rec["age"]), rng)
