@@ -109,7 +109,7 @@ def load_users_command() -> None:
 
     from django.contrib.auth import get_user_model
 
-    from gvhdtrial.web.seed import ensure_user
+    from gvhdtrial.web.seed import DEMO_USERS, ensure_user
     from gvhdtrial.web.sites.models import ApiToken, Site
     from gvhdtrial.web.sites.roles import Role
 
@@ -117,8 +117,10 @@ def load_users_command() -> None:
     for code in Site.objects.values_list("code", flat=True):
         user = ensure_user(f"load_{code.lower()}", Role.INVESTIGATOR, code, "")
         tokens[code] = ApiToken.issue(user, label="load")
-    statistician = get_user_model().objects.get(username="statistician")
-    tokens["statistician"] = ApiToken.issue(statistician, label="load")
+    for username, *_ in DEMO_USERS:
+        user = get_user_model().objects.get(username=username)
+        tokens[f"user:{username}"] = ApiToken.issue(user, label="load")
+    tokens["statistician"] = tokens["user:statistician"]
     typer.echo(json.dumps(tokens))
 
 

@@ -12,6 +12,17 @@ LABELS = {
     "first_allo_hsct": "First allogeneic HSCT",
     "steroid_refractory": "Steroid-refractory aGVHD",
     "agvhd_after_dli": "aGVHD after donor lymphocyte infusion",
+    "uncontrolled_infection": "Exclusion: uncontrolled infection (last 6 months)",
+    "pulmonary_arterial_hypertension": "Exclusion: pulmonary arterial hypertension",
+    "acute_myocardial_infarction": "Exclusion: acute myocardial infarction",
+    "refractory_hypertension": "Exclusion: refractory hypertension",
+    "severe_vod_sos": "Exclusion: severe hepatic VOD/SOS",
+    "other_life_threatening_condition": "Exclusion: other life-threatening condition",
+    "gut_ta_tma": "Exclusion: gut TA-TMA",
+    "gi_infection": "Exclusion: gastrointestinal infection",
+    "active_solid_tumour_within_5_years": "Exclusion: active solid tumour within 5 years",
+    "severe_allergy_to_blood_products": "Exclusion: severe allergy to blood products",
+    "mental_or_neurological_disorder": "Exclusion: mental or neurological disorder",
 }
 
 
@@ -36,7 +47,7 @@ class ScreeningForm(forms.Form):
     )
     consent_date = forms.DateField(
         label="Written consent signed on (leave empty if not yet)", required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )  # fmt: skip
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -52,14 +63,14 @@ class ScreeningForm(forms.Form):
 
 class ConsentForm(forms.Form):
     consent_date = forms.DateField(
-        label="Consent signed on", widget=forms.DateInput(attrs={"type": "date"})
+        label="Consent signed on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 
 class DispenseForm(forms.Form):
     infusion_number = forms.IntegerField(label="Infusion number", min_value=1, max_value=16)
     on_date = forms.DateField(
-        label="Infusion date", widget=forms.DateInput(attrs={"type": "date"}),
+        label="Infusion date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         initial=lambda: timezone.now().date(),
     )  # fmt: skip
 

@@ -17,7 +17,7 @@ class CustodyForm(forms.Form):
     action = forms.ChoiceField(
         choices=[(a.value, a.value) for a in CustodyAction if a is not CustodyAction.DISPENSE]
     )
-    on_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
+    on_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                               initial=lambda: timezone.now().date())  # fmt: skip
     site = forms.CharField(required=False, max_length=16, help_text="destination (ship only)")
     note = forms.CharField(required=False, max_length=500)
