@@ -4,7 +4,7 @@ PIP     := .venv/bin/pip
 STAMP   := .venv/.installed
 APT     := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test lint typecheck pytest fixtures bench clean r-deps
+.PHONY: run test lint typecheck pytest fixtures bench clean r-deps apt-deps pg-test bench-randomization
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -14,12 +14,27 @@ $(STAMP): pyproject.toml .venv/bin/python
 	$(PIP) install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## make run: the main job (until the service exists: the analysis report / worked example)
+## make run: the service on SQLite (migrate, 7 reference centres, demo users, schedule, kits)
+## at http://127.0.0.1:$(PORT)/ ; `gvhdtrial demo` still prints the worked example
+PORT ?= 8000
 run: $(STAMP)
-	.venv/bin/gvhdtrial demo
+	.venv/bin/gvhdtrial serve --port $(PORT)
 
 ## make test: lint, type-check and the whole test suite
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) apt-deps lint typecheck pytest pg-test
+
+## Debian packages the service tests need: chromium (Playwright) and PostgreSQL
+apt-deps:
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  ($(APT) update && $(APT) install -y chromium postgresql)
+
+## the service tests again on a throwaway PostgreSQL cluster (loopback port, temp dir)
+pg-test: $(STAMP) apt-deps
+	bash tests/web/run_on_postgres.sh
+
+## full-size load and crash runs of randomization (2,000 patients, 50 clients)
+bench-randomization: $(STAMP)
+	$(PY) benchmarks/bench_randomization_load.py
 
 lint: $(STAMP)
 	.venv/bin/ruff check gvhdtrial tests benchmarks reference

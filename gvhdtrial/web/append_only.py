@@ -46,12 +46,12 @@ def install(table: str) -> tuple[Any, Any]:
     def forward(apps: Any, schema_editor: Any) -> None:
         create, _ = _statements(schema_editor.connection.vendor, table)
         for sql in create:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     def backward(apps: Any, schema_editor: Any) -> None:
         _, drop = _statements(schema_editor.connection.vendor, table)
         for sql in drop:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return forward, backward
 

@@ -167,7 +167,11 @@ def custody(
         raise Forbidden("Your role does not allow this custody action.")
     kit = get_kit(actor, tracking_number)
     with write(actor, reason=f"custody: {action.value}") as audit:
-        kit = Kit.objects.select_for_update().select_related("site", "patient").get(pk=kit.pk)
+        kit = (
+            Kit.objects.select_for_update(of=("self",))
+            .select_related("site", "patient")
+            .get(pk=kit.pk)
+        )
         sites = {s.code: s for s in Site.objects.all()}
         if site_code is not None and site_code not in sites:
             raise Invalid(f"No site {site_code}.")
@@ -223,7 +227,7 @@ def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -
         chosen = []
         for pick in choice.kits:
             kit = (
-                Kit.objects.select_for_update()
+                Kit.objects.select_for_update(of=("self",))
                 .select_related("site", "patient")
                 .get(pk=pick.kit_id)
             )
