@@ -28,7 +28,11 @@ from gvhdtrial.web.sites.roles import Actor
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = ApiToken.objects.select_related("user").filter(key_hash=hash_token(token)).first()
+        row = (
+            ApiToken.objects.select_related("user__membership__site")
+            .filter(key_hash=hash_token(token))
+            .first()
+        )
         if row is None or not row.user.is_active:
             return None
         return row.user

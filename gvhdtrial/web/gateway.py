@@ -139,12 +139,14 @@ class AuditBatch:
             )  # fmt: skip
             prev = digest
         with connection.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {AuditEntry._meta.db_table} (seq, at, {qn('user')}, action, record, "
-                "field, old, new, reason, prev_hash, hash) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                params,
-            )
+            for i in range(0, len(params), 50):  # multi-row INSERT: one round trip per 50 rows
+                chunk = params[i : i + 50]
+                cur.execute(
+                    f"INSERT INTO {AuditEntry._meta.db_table} (seq, at, {qn('user')}, action, "
+                    "record, field, old, new, reason, prev_hash, hash) VALUES "
+                    + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk)),
+                    [v for row in chunk for v in row],
+                )
             cur.execute(
                 f"UPDATE {ChainHead._meta.db_table} SET last_seq = %s, last_hash = %s WHERE id = 1",
                 [seq, prev],

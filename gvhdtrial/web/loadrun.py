@@ -10,6 +10,7 @@ Only loopback addresses are used; every loop is bounded in count and time.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -25,8 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 ELIGIBLE_ANSWERS = {
     "age_years": 40,
     "agvhd_grade": 3,
@@ -34,6 +33,65 @@ ELIGIBLE_ANSWERS = {
     "first_allo_hsct": True,
     "steroid_refractory": True,
 }
+
+
+class HttpError(Exception):
+    """The connection failed (server down, reset): the request's outcome is unknown."""
+
+
+@dataclass
+class Response:
+    status_code: int
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class Client:
+    """A minimal keep-alive HTTP/1.1 client (stdlib ``http.client``): light on CPU, so the load
+    generator does not take the server's cores on a small machine."""
+
+    def __init__(self, base_url: str, timeout: float = 30) -> None:
+        host_port = base_url.split("://", 1)[1]
+        self.host, port = host_port.rsplit(":", 1)
+        self.port, self.timeout = int(port), timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> Response:
+        data = json.dumps(body).encode() if body is not None else b""
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            self.conn.request(method, path, body=data, headers=hdrs)
+            r = self.conn.getresponse()
+            text = r.read().decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            raise HttpError(type(exc).__name__) from exc
+        if r.getheader("Connection", "").lower() == "close":
+            self.close()
+        return Response(r.status, text)
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        return self.request("GET", path, None, headers)
+
+    def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None) -> Response:
+        return self.request("POST", path, {} if json is None else json, headers)
 
 
 def free_port() -> int:
@@ -133,9 +191,10 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: see {self.home / 'server.log'}")
             try:
-                if httpx.get(self.url + "/api/openapi.json", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
+                with Client(self.url, timeout=2) as c:
+                    if c.get("/api/openapi.json").status_code == 200:
+                        return
+            except HttpError:
                 pass
             time.sleep(0.2)
         raise RuntimeError("server did not start in time")
@@ -182,12 +241,14 @@ class LoadResult:
         return data[k]
 
 
-def _run_clients(n_clients: int, work: list[Any], fn: Callable[[httpx.Client, Any], None]) -> None:
+def _run_clients(
+    url: str, n_clients: int, work: list[Any], fn: Callable[[Client, Any], None]
+) -> None:
     lock = threading.Lock()
     items = list(work)
 
     def worker() -> None:
-        with httpx.Client(timeout=30) as client:
+        with Client(url) as client:
             while True:
                 with lock:
                     if not items:
@@ -211,7 +272,7 @@ def create_patients(
     created: dict[int, str] = {}
     lock = threading.Lock()
 
-    def create(client: httpx.Client, item: tuple[str, float]) -> None:
+    def create(client: Client, item: tuple[str, float]) -> None:
         site, weight = item
         body = {
             "weight_kg": round(weight, 1),
@@ -220,9 +281,9 @@ def create_patients(
         }
         for _ in range(5):
             try:
-                r = client.post(url + "/api/patients", json=body,
+                r = client.post("/api/patients", json=body,
                                 headers={"Authorization": f"Bearer {tokens[site]}"})  # fmt: skip
-            except httpx.HTTPError:
+            except HttpError:
                 time.sleep(0.2)
                 continue
             if r.status_code == 201:
@@ -231,7 +292,7 @@ def create_patients(
                 return
         raise RuntimeError(f"could not create a patient at {site}")
 
-    _run_clients(n_clients, plan, create)
+    _run_clients(url, n_clients, plan, create)
     return created
 
 
@@ -250,14 +311,14 @@ def randomize_all(
     lock = threading.Lock()
     stop = stop or threading.Event()
 
-    def one(client: httpx.Client, pid: int) -> None:
+    def one(client: Client, pid: int) -> None:
         if stop.is_set():
             return
         headers = {"Authorization": f"Bearer {tokens[patients[pid]]}"}
         t0 = time.perf_counter()
         try:
-            r = client.post(f"{url}/api/patients/{pid}/randomize", headers=headers)
-        except httpx.HTTPError as exc:
+            r = client.post(f"/api/patients/{pid}/randomize", headers=headers)
+        except HttpError as exc:
             with lock:
                 result.unknown.add(pid)
                 result.failures.append(f"{pid}: {type(exc).__name__}")
@@ -275,7 +336,7 @@ def randomize_all(
             on_ack(n)
 
     t0 = time.perf_counter()
-    _run_clients(n_clients, order, one)
+    _run_clients(url, n_clients, order, one)
     result.elapsed = time.perf_counter() - t0
     return result
 
@@ -288,10 +349,10 @@ def repeat_some(
     ok = True
     lock = threading.Lock()
 
-    def again(client: httpx.Client, pid: int) -> None:
+    def again(client: Client, pid: int) -> None:
         nonlocal ok
         headers = {"Authorization": f"Bearer {tokens[result.patients[pid]]}"}
-        r = client.post(f"{url}/api/patients/{pid}/randomize", headers=headers)
+        r = client.post(f"/api/patients/{pid}/randomize", headers=headers)
         good = (
             r.status_code == 200
             and r.json()["already_randomized"]
@@ -301,7 +362,7 @@ def repeat_some(
             with lock:
                 ok = False
 
-    _run_clients(n_clients, sample, again)
+    _run_clients(url, n_clients, sample, again)
     return ok
 
 

@@ -112,25 +112,35 @@ def import_schedule(actor: Actor | None, schedule: CoreSchedule, username: str =
 def _read_state(patient_id: int, stratum: str, database_locked: bool) -> AllocationState:
     """Everything the rule needs, read with a handful of indexed queries inside the
     transaction (hand-written SQL: this is the serialized section, keep it short)."""
+    # One statement (one round trip, one release of the GIL) reads the whole state.
     with connection.cursor() as cur:
-        cur.execute(f"SELECT id, stratum, sequence FROM {SLOT} WHERE patient_id = %s", [patient_id])
-        row = cur.fetchone()
-        existing = ExistingAllocation(row[0], row[1], row[2]) if row else None
-        cur.execute(f"SELECT eligible FROM {SCREENING} WHERE patient_id = %s", [patient_id])
-        screening = cur.fetchone()
-        cur.execute(f"SELECT 1 FROM {CONSENT} WHERE patient_id = %s", [patient_id])
-        consented = cur.fetchone() is not None
-        cur.execute(f"SELECT id FROM {SCHEDULE} WHERE active ORDER BY id DESC LIMIT 1")
-        schedule = cur.fetchone()
-        next_slot = None
-        if schedule is not None and existing is None:
-            cur.execute(
-                f"SELECT id, sequence FROM {SLOT} WHERE schedule_id = %s AND stratum = %s "
-                "AND patient_id IS NULL ORDER BY sequence LIMIT 1",
-                [schedule[0], stratum],
-            )
-            free = cur.fetchone()
-            next_slot = SlotRef(free[0], stratum, free[1]) if free else None
+        cur.execute(
+            f"""SELECT
+              (SELECT id FROM {SLOT} WHERE patient_id = %s),
+              (SELECT stratum FROM {SLOT} WHERE patient_id = %s),
+              (SELECT sequence FROM {SLOT} WHERE patient_id = %s),
+              (SELECT eligible FROM {SCREENING} WHERE patient_id = %s),
+              (SELECT COUNT(*) FROM {CONSENT} WHERE patient_id = %s),
+              (SELECT id FROM {SCHEDULE} WHERE active ORDER BY id DESC LIMIT 1),
+              (SELECT s.id FROM {SLOT} s WHERE s.schedule_id =
+                 (SELECT id FROM {SCHEDULE} WHERE active ORDER BY id DESC LIMIT 1)
+               AND s.stratum = %s AND s.patient_id IS NULL ORDER BY s.sequence LIMIT 1),
+              (SELECT s.sequence FROM {SLOT} s WHERE s.schedule_id =
+                 (SELECT id FROM {SCHEDULE} WHERE active ORDER BY id DESC LIMIT 1)
+               AND s.stratum = %s AND s.patient_id IS NULL ORDER BY s.sequence LIMIT 1)
+            """,
+            [patient_id] * 5 + [stratum, stratum],
+        )
+        (slot_id, slot_stratum, slot_seq, eligible, consents, schedule_id, free_id, free_seq) = (
+            cur.fetchone()
+        )
+    existing = ExistingAllocation(slot_id, slot_stratum, slot_seq) if slot_id else None
+    screening = None if eligible is None else (eligible,)
+    consented = bool(consents)
+    schedule = None if schedule_id is None else (schedule_id,)
+    next_slot = (
+        SlotRef(free_id, stratum, free_seq) if free_id is not None and existing is None else None
+    )
     return AllocationState(
         patient_id=patient_id,
         stratum=stratum,

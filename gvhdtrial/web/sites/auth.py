@@ -15,7 +15,11 @@ def actor_for(user: object) -> Actor:
     from gvhdtrial.web.sites.models import Membership
     from gvhdtrial.web.unblinding.models import trial_is_unblinded
 
-    membership = Membership.objects.select_related("site").filter(user_id=user.pk).first()  # type: ignore[attr-defined]
+    cached = getattr(getattr(user, "_state", None), "fields_cache", {})
+    if "membership" in cached:  # loaded with the API token (select_related)
+        membership = cached["membership"]
+    else:
+        membership = Membership.objects.select_related("site").filter(user_id=user.pk).first()  # type: ignore[attr-defined]
     if membership is None:
         raise NoRole("this account has no role in the trial")
     return Actor(
