@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from gvhdtrial.randomization import ScheduleParams, generate_schedule
+from gvhdtrial.randomization import ScheduleParams, generate_schedule, stratum_key
 from gvhdtrial.supply import KitListParams, generate_kit_list
 from gvhdtrial.web.randomization.models import Schedule
 from gvhdtrial.web.sites.models import Membership, Site
@@ -89,6 +89,15 @@ def seed(config: SeedConfig = SeedConfig()) -> dict[str, str]:
     return creds
 
 
+def service_strata(centres: tuple[str, ...]) -> tuple[str, ...]:
+    """Every stratum: each centre crossed with the levels of the configured factors."""
+    factors: dict[str, dict[str, str]] = settings.GVHDTRIAL["stratification_factors"]
+    combos: list[list[tuple[str, str]]] = [[]]
+    for name, mapping in factors.items():
+        combos = [[*c, (name, level)] for c in combos for level in sorted(set(mapping.values()))]
+    return tuple(stratum_key(centre, combo) for centre in centres for combo in combos)
+
+
 def load_demo_schedule_and_kits(config: SeedConfig) -> None:
     from gvhdtrial.web.randomization.services import import_schedule
     from gvhdtrial.web.supply.services import load_kits
@@ -98,7 +107,7 @@ def load_demo_schedule_and_kits(config: SeedConfig) -> None:
     schedule = generate_schedule(
         ScheduleParams(
             seed=config.schedule_seed,
-            strata=codes,
+            strata=service_strata(codes),
             slots_per_stratum=config.slots_per_stratum,
             arms=arms,
             block_sizes=config.block_sizes,

@@ -87,3 +87,22 @@ def test_only_site_investigators_randomize_and_only_their_own_patients(trial: Tr
     with pytest.raises(NotFound):
         randomize(trial.actor("investigator2"), patient.pk)
     assert not mail.outbox
+
+
+def test_stratification_by_centre_plus_a_configured_factor(db: None, settings: object) -> None:
+    from .conftest import build_trial
+
+    settings.GVHDTRIAL = {  # type: ignore[attr-defined]
+        **settings.GVHDTRIAL,  # type: ignore[attr-defined]
+        "stratification_factors": {"agvhd_grade": {"2": "II", "3": "III-IV", "4": "III-IV"}},
+    }
+    factors = settings.GVHDTRIAL["stratification_factors"]  # type: ignore[attr-defined]
+    trial = build_trial(slots_per_stratum=10)
+    strata = set(Slot.objects.values_list("stratum", flat=True))
+    assert {"C01|agvhd_grade=II", "C01|agvhd_grade=III-IV"} <= strata and len(strata) == 14
+    grade2 = randomize(trial.actor("investigator"), screen(trial, agvhd_grade=2).pk, factors)
+    grade4 = randomize(trial.actor("investigator"), screen(trial, agvhd_grade=4).pk, factors)
+    grade3 = randomize(trial.actor("investigator"), screen(trial, agvhd_grade=3).pk, factors)
+    assert (grade2.stratum, grade2.sequence) == ("C01|agvhd_grade=II", 1)
+    assert (grade4.stratum, grade4.sequence) == ("C01|agvhd_grade=III-IV", 1)
+    assert (grade3.stratum, grade3.sequence) == ("C01|agvhd_grade=III-IV", 2)
