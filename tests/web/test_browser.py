@@ -126,4 +126,14 @@ def test_investigator_screens_randomizes_dispenses_and_unblinds(
         assert "Emergency unblinding of patient C01-0001" in text
         assert not ARM_WORDS.search(text)
         shot(manager, "08-datamanager-notification")
+
+        response = investigator.goto(f"{url}/randomization/schedule/")
+        assert response is not None and response.status == 403
+        assert not ARM_WORDS.search(body(investigator))
+        statistician = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        login(statistician, "statistician")
+        statistician.goto(f"{url}/randomization/schedule/")
+        assert ARM_WORDS.search(body(statistician)), "the unblinded statistician sees the schedule"
+        assert "C01-0001" in body(statistician)
+        shot(statistician, "09-statistician-schedule")
         browser.close()
