@@ -182,6 +182,7 @@ class LiveServer:
                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
                 "--threads", str(self.threads), "--worker-class", "gthread",
                 "--graceful-timeout", "5", "--backlog", "2048",
+                "--keep-alive", os.environ.get("GVHDTRIAL_KEEPALIVE", "2"),
             ],
             env={**self.env, "DJANGO_SETTINGS_MODULE": "gvhdtrial.web.settings"},
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
