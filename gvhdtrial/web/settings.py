@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gvhdtrial.web.randomization",
     "gvhdtrial.web.supply",
     "gvhdtrial.web.unblinding",
+    "gvhdtrial.web.capture",
     "gvhdtrial.web",
 ]
 
