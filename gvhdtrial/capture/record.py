@@ -1,0 +1,90 @@
+"""One patient's case report forms as plain data: the rows the edit checks, the visit calendar
+and the response confirmation read.
+
+Rows are mappings keyed by the field names of the trial data model
+(:mod:`gvhdtrial.data.model`), with Python values (``datetime.date``, ``float``, ``bool``,
+``str``, ``None`` for missing). A row may carry ``"_ref"``, an opaque reference to where it is
+stored (e.g. ``"capture.assessment:12"``); findings echo it back so that a query can be raised on
+that record. Nothing here knows about Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Row = Mapping[str, Any]
+
+#: Response visits that are confirmed by the investigator: label -> day from the first infusion
+#: (paper, Methods: Endpoints; ORR at day 28 is the primary endpoint, day 56 secondary).
+RESPONSE_VISITS: Mapping[str, int] = {"d28": 28, "d56": 56}
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """Every CRF row of one patient.
+
+    ``patient`` holds the screening/baseline row (``patients`` table: ``weight_kg``,
+    ``hsct_date``, ``agvhd_onset_date``, ``screening_date``, ``consent_date``, ...);
+    ``randomization_date`` is None until the patient is randomized. ``responses`` are the
+    investigator's confirmations: ``visit`` (``d28``/``d56``), ``computed``, ``confirmed`` and
+    ``reason`` (required when the confirmation overrides the computed response).
+    """
+
+    patient_id: str
+    site: str = ""
+    patient: Row = field(default_factory=dict)
+    randomization_date: dt.date | None = None
+    steroid_doses: Sequence[Row] = ()
+    infusions: Sequence[Row] = ()
+    assessments: Sequence[Row] = ()
+    therapies: Sequence[Row] = ()
+    adverse_events: Sequence[Row] = ()
+    events: Sequence[Row] = ()
+    responses: Sequence[Row] = ()
+
+    @property
+    def death_date(self) -> dt.date | None:
+        """The date of the (first) death event, if any."""
+        known: list[dt.date] = [
+            e["event_date"]
+            for e in self.events
+            if e.get("event_type") == "death" and isinstance(e.get("event_date"), dt.date)
+        ]
+        return min(known) if known else None
+
+    @property
+    def off_study_date(self) -> dt.date | None:
+        """Death, withdrawal of consent or loss to follow-up: no visit is expected after it."""
+        stops = ("death", "withdrawal", "lost_to_follow_up")
+        dates: list[dt.date] = [
+            e["event_date"]
+            for e in self.events
+            if e.get("event_type") in stops and isinstance(e.get("event_date"), dt.date)
+        ]
+        return min(dates) if dates else None
+
+    @property
+    def first_infusion_date(self) -> dt.date | None:
+        """The date of infusion 1 (else the earliest infusion): day 0 of the treatment plan."""
+        dated = [i for i in self.infusions if isinstance(i.get("date"), dt.date)]
+        if not dated:
+            return None
+        first: list[dt.date] = [i["date"] for i in dated if i.get("infusion_number") == 1]
+        every: list[dt.date] = [i["date"] for i in dated]
+        return first[0] if first else min(every)
+
+    def response(self, visit: str) -> Row | None:
+        """The investigator's confirmation for ``visit`` (``d28``/``d56``), if any."""
+        for row in self.responses:
+            if row.get("visit") == visit:
+                return row
+        return None
+
+    @property
+    def day28_response(self) -> str | None:
+        """The confirmed day-28 response (which sets the plan: 16 infusions on PR)."""
+        row = self.response("d28")
+        return None if row is None else row.get("confirmed")
