@@ -40,6 +40,12 @@ app.add_typer(_web_app, name="web")
 app.add_typer(_audit_app, name="audit")
 app.command("serve")(_serve)
 
+from gvhdtrial.web.cli import export_command as _export  # noqa: E402
+from gvhdtrial.web.cli import import_command as _import  # noqa: E402
+
+app.command("import")(_import)
+app.command("export")(_export)
+
 
 @app.command()
 def version() -> None:

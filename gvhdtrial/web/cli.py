@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -159,3 +160,53 @@ def serve(
     ]  # fmt: skip
     sys.stdout.flush()
     os.execv(sys.executable, args)
+
+
+def import_command(
+    folder: Annotated[Path, typer.Argument(help="Trial data folder (CSV tables + trial.json).")],
+    user: Annotated[str, typer.Option(help="Account the import is audited under.")] = "admin",
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing if the service already holds a trial.")
+    ] = False,
+) -> None:
+    """Import a trial data folder: validated first, then all rows in one audited transaction."""
+    setup_django()
+    from gvhdtrial.web.capture.imports import ImportRejected, import_trial, service_holds_trial
+
+    if if_empty and service_holds_trial():
+        typer.echo("The service already holds a trial; nothing imported.")
+        return
+    try:
+        log = import_trial(folder, user)
+    except ImportRejected as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    counts = ", ".join(f"{n} {t}" for t, n in log.counts.items())
+    typer.echo(f"Imported {log.trial_id} from {folder}: {counts}.")
+
+
+def export_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write (replaced if it exists).")],
+    blinded: Annotated[
+        bool, typer.Option("--blinded", help="No arm column; trial.json blinded=true.")
+    ] = False,
+    user: Annotated[
+        str, typer.Option(help="Account the export is logged under (unblinded: a statistician).")
+    ] = "statistician",
+) -> None:
+    """Export the configured database as a trial data folder (``gvhdtrial report`` reads it)."""
+    setup_django()
+    from gvhdtrial.web.capture.exports import export_trial
+    from gvhdtrial.web.sites.models import Membership
+    from gvhdtrial.web.sites.roles import Role
+
+    role = Membership.objects.filter(user__username=user).values_list("role", flat=True).first()
+    if role is None:
+        typer.echo(f"No user {user!r} with a role.", err=True)
+        raise typer.Exit(2)
+    if not blinded and role != Role.STATISTICIAN:
+        typer.echo("Only a statistician's export holds arms: pass --blinded.", err=True)
+        raise typer.Exit(2)
+    log = export_trial(None, out, blinded=blinded, username=user)
+    kind = "blinded" if blinded else "unblinded"
+    typer.echo(f"Exported ({kind}) to {log.destination}")

@@ -161,6 +161,11 @@ def _screening_answers(data: TrialData) -> tuple[dict[str, dict[str, Any]], dict
     return answers, by_pid
 
 
+def service_holds_trial() -> bool:
+    """True once a trial was imported or patients were entered."""
+    return m.TrialMetadata.objects.exists() or Patient.objects.exists()
+
+
 def plan_import(folder: str | Path) -> _Plan:
     """Validate everything; raises :class:`ImportRejected` with every problem found."""
     root = Path(folder)
