@@ -27,15 +27,41 @@ from gvhdtrial.web.sites.roles import Actor
 
 
 class BearerToken(HttpBearer):
+    """``Authorization: Bearer gvt_...``: one indexed query for token, user, role and site.
+
+    The user and membership are rebuilt in memory from that row (no ORM query compilation on
+    the hot path of every API call); ``actor_for`` finds the membership in the user's cache.
+    """
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = (
-            ApiToken.objects.select_related("user__membership__site")
-            .filter(key_hash=hash_token(token))
-            .first()
-        )
-        if row is None or not row.user.is_active:
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+
+        from gvhdtrial.web.sites.models import Membership, Site
+
+        user_model = get_user_model()
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT u.id, u.username, u.is_active, m.id, m.role, s.id, s.code "
+                f"FROM {ApiToken._meta.db_table} t "
+                f"JOIN {user_model._meta.db_table} u ON u.id = t.user_id "
+                f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id "
+                f"LEFT JOIN {Site._meta.db_table} s ON s.id = m.site_id "
+                "WHERE t.key_hash = %s",
+                [hash_token(token)],
+            )
+            row = cur.fetchone()
+        if row is None or not row[2]:
             return None
-        return row.user
+        user = user_model(id=row[0], username=row[1], is_active=True)
+        if row[3] is not None:
+            site = Site(id=row[5], code=row[6]) if row[5] is not None else None
+            membership = Membership(id=row[3], user_id=row[0], role=row[4], site_id=row[5])
+            membership._state.fields_cache["site"] = site
+            user._state.fields_cache["membership"] = membership
+        else:
+            user._state.fields_cache["membership"] = None
+        return user
 
 
 class SessionCookie(APIKeyCookie):

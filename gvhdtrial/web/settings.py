@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "gvhdtrial.web.supply",
     "gvhdtrial.web.unblinding",
     "gvhdtrial.web.capture",
+    "gvhdtrial.web.crf",
+    "gvhdtrial.web.queries",
     "gvhdtrial.web",
 ]
 

@@ -3,6 +3,8 @@
 # directory, listen on a free loopback port (and a socket in the same directory), run pytest
 # with DATABASE_URL set, then stop the cluster and remove it. PostgreSQL refuses to run as
 # root, so as root the cluster belongs to the `postgres` user (created by Debian's package).
+#   tests/web/run_on_postgres.sh [pytest args]        the service tests
+#   tests/web/run_on_postgres.sh --run CMD [ARGS]    any command, e.g. the load benchmark
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -36,4 +38,10 @@ trap cleanup EXIT
 "${AS_PG[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$PORT" -U "$PG_USER" gvhdtrial
 
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT ($DIR)"
-DATABASE_URL="postgres://$PG_USER@127.0.0.1:$PORT/gvhdtrial" .venv/bin/pytest tests/web "$@"
+export DATABASE_URL="postgres://$PG_USER@127.0.0.1:$PORT/gvhdtrial"
+if [ "${1:-}" = "--run" ]; then
+  shift
+  "$@"
+else
+  .venv/bin/pytest tests/web "$@"
+fi

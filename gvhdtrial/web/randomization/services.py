@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -32,18 +33,20 @@ from gvhdtrial.randomization import (
     Schedule as CoreSchedule,
 )
 from gvhdtrial.randomization.schedule import stratum_key
-from gvhdtrial.web.errors import Forbidden, Refused, require
+from gvhdtrial.web.errors import Forbidden, NotFound, Refused, require
 from gvhdtrial.web.gateway import _text as audit_text
 from gvhdtrial.web.gateway import snapshot, write
 from gvhdtrial.web.patients.models import Consent, Patient, Screening
-from gvhdtrial.web.patients.services import get_patient
 from gvhdtrial.web.randomization.models import Schedule, Slot, randomization_number
+from gvhdtrial.web.sites.models import Site
 from gvhdtrial.web.sites.roles import Actor, Permission, Role
 
 SLOT = Slot._meta.db_table
 SCREENING = Screening._meta.db_table
 CONSENT = Consent._meta.db_table
 SCHEDULE = Schedule._meta.db_table
+PATIENT = Patient._meta.db_table
+SITE = Site._meta.db_table
 
 log = logging.getLogger("gvhdtrial.randomization")
 
@@ -59,11 +62,47 @@ class RandomizeResult:
     already_randomized: bool
 
 
-def patient_stratum(patient: Patient, factors: dict[str, dict[str, str]]) -> str:
+@dataclass(frozen=True)
+class PatientRef:
+    """What randomizing needs to know about the patient (read with one plain query)."""
+
+    pk: int
+    code: str
+    site_code: str
+    answers: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def _patient_ref(actor: Actor, patient_id: int, with_answers: bool) -> PatientRef:
+    if not 0 < patient_id < 2**62:
+        raise NotFound("No such patient.")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT p.id, p.code, s.code FROM {PATIENT} p JOIN {SITE} s ON s.id = p.site_id "
+            "WHERE p.id = %s",
+            [patient_id],
+        )
+        row = cur.fetchone()
+    if row is None or not actor.sees_site(row[2]):
+        raise NotFound("No such patient.")  # existence is not revealed to other sites
+    answers: dict[str, Any] = {}
+    if with_answers:
+        screening = Screening.objects.filter(patient_id=row[0]).first()
+        answers = screening.answers if screening else {}
+    return PatientRef(row[0], row[1], row[2], answers)
+
+
+def patient_stratum(patient: Patient | PatientRef, factors: dict[str, dict[str, str]]) -> str:
     """Centre plus the configured stratification factors, from the screening answers."""
-    answers = patient.screening.answers if factors else {}
+    if isinstance(patient, PatientRef):
+        answers, centre = patient.answers, patient.site_code
+    else:
+        answers = patient.screening.answers if factors else {}
+        centre = patient.site.code
     levels = [(name, mapping[str(answers.get(name))]) for name, mapping in factors.items()]
-    return stratum_key(patient.site.code, levels)
+    return stratum_key(centre, levels)
 
 
 def import_schedule(actor: Actor | None, schedule: CoreSchedule, username: str = "") -> Schedule:
@@ -158,7 +197,7 @@ def randomize(
     actor: Actor, patient_id: int, factors: dict[str, dict[str, str]] | None = None
 ) -> RandomizeResult:
     require(actor, Permission.RANDOMIZE)
-    patient = get_patient(actor, patient_id)
+    patient = _patient_ref(actor, patient_id, bool(factors))
     stratum = patient_stratum(patient, factors or {})
     refusal: Refusal | None = None
     with write(actor, reason="randomization", when_locked=True) as audit:
@@ -221,7 +260,7 @@ def _as_datetime(value: object) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _report_exhausted(stratum: str, patient: Patient) -> None:
+def _report_exhausted(stratum: str, patient: PatientRef) -> None:
     log.error("randomization schedule exhausted: stratum %s (patient %s refused)", stratum, patient)
     from gvhdtrial.web.unblinding.services import notify_roles
 

@@ -1,0 +1,38 @@
+"""Who may enter and see case report forms (roles are those of ``sites.roles``).
+
+Site roles see and write their own site's patients only (404 otherwise, so another site's
+patients are not revealed). The investigator enters every form; the pharmacist records
+infusions; central roles read every site (the monitor and data manager through queries).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from gvhdtrial.web.errors import Forbidden
+from gvhdtrial.web.sites.roles import Actor, Role
+
+#: Which roles may write which form.
+FORM_WRITERS: Final[dict[str, frozenset[Role]]] = {
+    "baseline": frozenset({Role.INVESTIGATOR}),
+    "steroids": frozenset({Role.INVESTIGATOR}),
+    "assessments": frozenset({Role.INVESTIGATOR}),
+    "infusions": frozenset({Role.INVESTIGATOR, Role.PHARMACIST}),
+    "therapies": frozenset({Role.INVESTIGATOR}),
+    "adverse-events": frozenset({Role.INVESTIGATOR}),
+    "events": frozenset({Role.INVESTIGATOR}),
+    "response": frozenset({Role.INVESTIGATOR}),
+}
+#: Queries: the site answers, the data manager closes, data manager and monitor raise by hand.
+QUERY_ANSWER: Final = frozenset({Role.INVESTIGATOR, Role.PHARMACIST})
+QUERY_CLOSE: Final = frozenset({Role.DATA_MANAGER})
+QUERY_RAISE: Final = frozenset({Role.DATA_MANAGER, Role.MONITOR})
+
+
+def may_write(actor: Actor, form: str) -> bool:
+    return actor.role in FORM_WRITERS.get(form, frozenset())
+
+
+def require_write(actor: Actor, form: str) -> None:
+    if not may_write(actor, form):
+        raise Forbidden(f"Your role ({actor.role.value}) does not allow entering this form.")

@@ -1,0 +1,38 @@
+# ruff: noqa: RUF012  (Django declares Meta options and migrations as class-level lists)
+"""The investigator's confirmation of the computed day-28/56 response (issue 7).
+
+The computed response is the protocol engine's (kept as computed at confirmation time); the
+investigator confirms it or overrides it with a reason (PROTOCOL.md section 1: a hand-entered
+value is kept only as an override with a reason). The day-28 confirmation sets the plan: PR
+continues to 16 infusions.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from gvhdtrial.web.patients.models import Patient
+
+RESPONSES = [(r, r) for r in ("CR", "PR", "NR", "PD")]
+
+
+class ResponseConfirmation(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="responses")
+    visit = models.CharField(max_length=8, choices=[("d28", "Day 28"), ("d56", "Day 56")])
+    computed = models.CharField(max_length=4, blank=True, help_text="Engine's response, or ''")
+    computed_reason = models.TextField(blank=True)
+    confirmed = models.CharField(max_length=4, choices=RESPONSES)
+    reason = models.TextField(blank=True, help_text="Why the computed response is overridden")
+    confirmed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["patient", "visit"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "visit"], name="response_unique_visit")
+        ]
+
+    @property
+    def overridden(self) -> bool:
+        return bool(self.computed) and self.computed != self.confirmed
