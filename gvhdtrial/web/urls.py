@@ -6,6 +6,7 @@ from django.urls import path, re_path
 
 from gvhdtrial.web.api import api
 from gvhdtrial.web.audit import views as audit
+from gvhdtrial.web.capture import views as capture
 from gvhdtrial.web.lock import views as lock
 from gvhdtrial.web.patients import views as patients
 from gvhdtrial.web.randomization import views as randomization
@@ -38,6 +39,9 @@ urlpatterns = [
     path("audit/", audit.audit_list, name="audit"),
     path("audit/verify/", audit.audit_verify, name="audit_verify"),
     path("lock/", lock.lock_page, name="lock"),
+    path("review/", capture.data_review, name="data_review"),
+    path("exports/", capture.exports, name="exports"),
+    path("report/", capture.analysis_report, name="analysis_report"),
     path("api/", api.urls),
     re_path(r"^static/(?P<path>.*)$", static_serve, {"insecure": True}),
 ]

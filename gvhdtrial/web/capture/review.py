@@ -1,0 +1,79 @@
+"""The pooled data review and the built report, cached by the SHA-256 of the export they come
+from (an unchanged database is not analysed twice)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from django.conf import settings
+
+from gvhdtrial.web.capture.exports import digests, export_trial, write_export
+from gvhdtrial.web.sites.roles import Actor
+
+_lock = threading.Lock()
+_review_cache: dict[str, dict[str, Any]] = {}
+
+
+def _digest(files: dict[str, str]) -> str:
+    return hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
+
+
+def _table(frame: pd.DataFrame) -> dict[str, Any]:
+    frame = frame.fillna("")
+    return {"columns": [str(c) for c in frame.columns], "rows": frame.astype(str).values.tolist()}
+
+
+def pooled_review() -> dict[str, Any]:
+    """Pooled (blinded) tables of the analysis: response, safety, adverse events, CONSORT."""
+    from gvhdtrial.analysis import analyse
+    from gvhdtrial.data import load_trial
+
+    with tempfile.TemporaryDirectory(prefix="gvhdtrial-review-") as tmp:
+        folder, skipped = write_export(Path(tmp) / "data", blinded=True)
+        key = _digest(digests(folder))
+        with _lock:
+            if key in _review_cache:
+                return _review_cache[key]
+        trial = load_trial(folder)
+        review: dict[str, Any] = {"skipped": len(skipped), "patients": len(trial.patients)}
+        if len(trial.randomization) == 0:
+            review["note"] = "No randomized patient has a complete baseline yet: nothing to pool."
+        else:
+            try:
+                results = analyse(trial)
+            except Exception as exc:  # the review must not fail because a table cannot be made
+                review["note"] = f"The pooled analysis could not be made: {type(exc).__name__}."
+            else:
+                review["tables"] = [
+                    ("Response (pooled)", _table(results.table2)),
+                    ("Safety summary (pooled)", _table(results.safety_summary)),
+                    ("Adverse events (pooled)", _table(results.table3)),
+                ]
+    with _lock:
+        _review_cache[key] = review
+    return review
+
+
+def report_folder(actor: Actor) -> Path:
+    """The report built from a fresh unblinded export (logged), reused while the data agree."""
+    from gvhdtrial.report.build import build_report
+
+    root = Path(settings.HOME) / "reports"
+    root.mkdir(parents=True, exist_ok=True)
+    with _lock:
+        staging = Path(tempfile.mkdtemp(prefix="export-", dir=root))
+        log = export_trial(actor, staging / "data", blinded=False)
+        key = _digest({k: v for k, v in log.files.items() if k.endswith((".csv", ".json"))})
+        target = root / key
+        if not (target / "report.html").exists():
+            build_report(staging / "data", target, pdf=False)
+        if not (target / "data").exists():
+            (staging / "data").rename(target / "data")
+        shutil.rmtree(staging, ignore_errors=True)
+        return target

@@ -1,0 +1,111 @@
+"""Data review (pooled, blinded), exports and the analysis report: thin views over the core.
+
+- ``/review/``: every role; counts by site and visit and the analysis's pooled tables computed
+  from a blinded export (``gvhdtrial.analysis`` in blinded mode). Site roles see their own
+  site's counts only.
+- ``/exports/``: the export log; a POST downloads a zip of a fresh export (blinded for every
+  role but the statistician after trial-level unblinding). Site roles may not export.
+- ``/report/``: the analysis report (HTML from ``gvhdtrial.report``) built from a fresh unblinded
+  export, for the statistician once the database is locked and the trial unblinded.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from gvhdtrial.web.capture.exports import export_trial, may_export_unblinded
+from gvhdtrial.web.capture.models import Assessment, ExportLog
+from gvhdtrial.web.capture.review import pooled_review, report_folder
+from gvhdtrial.web.lock.models import database_is_locked
+from gvhdtrial.web.pages import error_page, page
+from gvhdtrial.web.patients.models import Patient
+from gvhdtrial.web.sites.roles import SITE_ROLES, Actor, Role
+from gvhdtrial.web.unblinding.models import trial_is_unblinded
+
+
+def _counts(actor: Actor) -> dict[str, Any]:
+    patients = Patient.objects.all()
+    assessments = Assessment.objects.all()
+    if actor.role in SITE_ROLES:
+        patients = patients.filter(site__code=actor.site_code)
+        assessments = assessments.filter(patient__site__code=actor.site_code)
+    by_site = list(
+        patients.values("site__code", "site__name")
+        .annotate(screened=Count("id", distinct=True), randomized=Count("allocation"))
+        .order_by("site__code")
+    )
+    cells = Counter(
+        (row["patient__site__code"], row["visit"])
+        for row in assessments.values("patient__site__code", "visit")
+    )
+    visits = sorted({v for _, v in cells}, key=_visit_order)
+    sites = sorted({s for s, _ in cells})
+    grid = [(s, [cells.get((s, v), 0) for v in visits]) for s in sites]
+    return {"by_site": by_site, "visits": visits, "grid": grid}
+
+
+def _visit_order(visit: str) -> tuple[int, int]:
+    named = {"screening": 0, "steroid_start": 1, "baseline": 2}
+    if visit in named:
+        return (0, named[visit])
+    if visit.startswith("d") and visit[1:].isdigit():
+        return (1, int(visit[1:]))
+    return (2, 0)
+
+
+@page()
+def data_review(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    context = {**_counts(actor), "review": pooled_review()}
+    return render(request, "capture/review.html", context)
+
+
+@page()
+def exports(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.role in SITE_ROLES:
+        return error_page(
+            request, 403, "Exports hold every site's data: site roles may not export."
+        )
+    unblinded_allowed = may_export_unblinded(actor)
+    if request.method == "POST":
+        blinded = not (unblinded_allowed and request.POST.get("unblinded") == "1")
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%S%fZ")
+        kind = "blinded" if blinded else "unblinded"
+        folder = Path(settings.HOME) / "exports" / f"{stamp}-{actor.username}-{kind}"
+        log = export_trial(actor, folder, blinded=blinded)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in sorted(Path(log.destination).iterdir()):
+                z.write(path, f"{folder.name}/{path.name}")
+        buf.seek(0)
+        return FileResponse(buf, as_attachment=True, filename=f"{folder.name}.zip")
+    logs = ExportLog.objects.select_related("by").order_by("-at")[:50]
+    return render(
+        request, "capture/exports.html", {"logs": logs, "unblinded_allowed": unblinded_allowed}
+    )
+
+
+@page()
+def analysis_report(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    ready = database_is_locked() and trial_is_unblinded()
+    if actor.role is not Role.STATISTICIAN or not ready:
+        return error_page(
+            request,
+            403,
+            "The analysis report opens to the unblinded statistician after the database is "
+            "locked and the trial is unblinded. Until then, see the pooled data review.",
+        )
+    folder = report_folder(actor)
+    return FileResponse(open(folder / "report.html", "rb"), content_type="text/html")
