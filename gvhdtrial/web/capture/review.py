@@ -25,8 +25,8 @@ def _digest(files: dict[str, str]) -> str:
 
 
 def _table(frame: pd.DataFrame) -> dict[str, Any]:
-    frame = frame.fillna("")
-    return {"columns": [str(c) for c in frame.columns], "rows": frame.astype(str).values.tolist()}
+    rows = [["" if pd.isna(v) else str(v) for v in rec] for rec in frame.itertuples(index=False)]
+    return {"columns": [str(c) for c in frame.columns], "rows": rows}
 
 
 def pooled_review() -> dict[str, Any]:
