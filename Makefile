@@ -14,19 +14,27 @@ $(STAMP): pyproject.toml .venv/bin/python
 	$(PIP) install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## make run: the service on SQLite (migrate, 7 reference centres, demo users, schedule, kits)
-## at http://127.0.0.1:$(PORT)/ ; `gvhdtrial demo` still prints the worked example
+## make run: the service on SQLite (migrate, 7 reference centres, demo users, schedule, kits),
+## the reference trial imported once, the report built from its export into var/report, then
+## served at http://127.0.0.1:$(PORT)/ ; `gvhdtrial demo` still prints the worked example
 PORT ?= 8000
+VAR  := $(or $(GVHDTRIAL_HOME),var)
 run: $(STAMP)
+	.venv/bin/gvhdtrial web seed --quiet >/dev/null
+	.venv/bin/gvhdtrial import data/reference --if-empty
+	.venv/bin/gvhdtrial export --out $(VAR)/export
+	.venv/bin/gvhdtrial report --data $(VAR)/export --out $(VAR)/report --no-pdf --quiet
 	.venv/bin/gvhdtrial serve --port $(PORT)
 
 ## make test: lint, type-check and the whole test suite
 test: $(STAMP) apt-deps lint typecheck pytest pg-test
 
-## Debian packages the service tests need: chromium (Playwright) and PostgreSQL
+## Debian packages the tests need: chromium (Playwright, the report's PDF), poppler-utils (PDF
+## pages checked and rendered to images) and PostgreSQL
 apt-deps:
-	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-	  ($(APT) update && $(APT) install -y chromium postgresql)
+	@command -v chromium >/dev/null && command -v pdfinfo >/dev/null && \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  ($(APT) update && $(APT) install -y chromium poppler-utils postgresql)
 
 ## the service tests again on a throwaway PostgreSQL cluster (loopback port, temp dir)
 pg-test: $(STAMP) apt-deps
