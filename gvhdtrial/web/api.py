@@ -667,3 +667,7 @@ api.add_router("/patients", patients_router)
 api.add_router("/supply", supply_router)
 api.add_router("/randomization", schedule_router)
 api.add_router("/", admin_router)
+
+from gvhdtrial.web.crf.api import router as crf_router  # noqa: E402  (case report forms)
+
+api.add_router("/", crf_router)

@@ -7,8 +7,10 @@ from django.urls import path, re_path
 from gvhdtrial.web.api import api
 from gvhdtrial.web.audit import views as audit
 from gvhdtrial.web.capture import views as capture
+from gvhdtrial.web.crf import views as crf
 from gvhdtrial.web.lock import views as lock
 from gvhdtrial.web.patients import views as patients
+from gvhdtrial.web.queries import views as queries
 from gvhdtrial.web.randomization import views as randomization
 from gvhdtrial.web.sites import views as sites
 from gvhdtrial.web.supply import views as supply
@@ -42,6 +44,18 @@ urlpatterns = [
     path("review/", capture.data_review, name="data_review"),
     path("exports/", capture.exports, name="exports"),
     path("report/", capture.analysis_report, name="analysis_report"),
+    # case report forms, visit calendar, queries (issue 7)
+    path("patients/<int:patient_id>/crf/", crf.crf_patient, name="crf_patient"),
+    path("patients/<int:patient_id>/crf/<slug:form>/", crf.crf_form, name="crf_form"),
+    path("patients/<int:patient_id>/crf/<slug:form>/<int:row_id>/", crf.crf_row, name="crf_row"),
+    path(
+        "patients/<int:patient_id>/response/<slug:visit>/", crf.crf_response, name="crf_response"
+    ),
+    path("patients/<int:patient_id>/calendar/", crf.crf_calendar, name="crf_calendar"),
+    path("patients/<int:patient_id>/queries/", queries.patient_queries, name="patient_queries"),
+    path("visits/", crf.site_visits, name="site_visits"),
+    path("queries/", queries.query_list, name="queries"),
+    path("queries/<int:query_id>/", queries.query_detail, name="query"),
     path("api/", api.urls),
     re_path(r"^static/(?P<path>.*)$", static_serve, {"insecure": True}),
 ]

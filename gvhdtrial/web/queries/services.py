@@ -48,9 +48,7 @@ def sync_findings(
 ) -> list[Query]:
     """Inside the saving transaction: open a query for each new finding; a still-open automatic
     query whose finding is gone is marked answered (the data manager closes it)."""
-    current = {
-        _key(f.ref or f"{f.table}:patient", f.field, f.check): f for f in findings
-    }
+    current = {_key(f.ref or f"{f.table}:patient", f.field, f.check): f for f in findings}
     live = {
         _key(q.record, q.field, q.check_id): q
         for q in Query.objects.filter(patient=patient).exclude(check_id="manual")

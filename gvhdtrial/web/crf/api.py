@@ -1,0 +1,91 @@
+"""JSON endpoints for the case report forms, mounted in ``gvhdtrial.web.api``.
+
+``POST /api/protocol/stage`` runs the protocol engine on raw measurements as the user types:
+the MAGIC organ stages, the overall grade and, given a patient, the response against that
+patient's baseline assessment. The rule stays in Python; the page only shows the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field
+
+from gvhdtrial.capture import baseline_assessment, stages_of
+from gvhdtrial.protocol import ROMAN_GRADE, assess_response, lower_gi_stage, overall_grade
+from gvhdtrial.web.crf.records import patient_record
+from gvhdtrial.web.patients.services import get_patient
+
+router = Router(tags=["data capture"])
+
+
+class StageIn(Schema):
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+    skin_bsa_percent: Annotated[float, Field(ge=-1e6, le=1e6)] | None = None
+    skin_bullae: bool = False
+    skin_desquamation_percent: Annotated[float, Field(ge=-1e6, le=1e6)] | None = None
+    bilirubin: Annotated[float, Field(ge=-1e6, le=1e6)] | None = None
+    bilirubin_unit: Annotated[str, Field(max_length=10)] = "mg/dL"
+    upper_gi_persistent: bool = False
+    stool_ml_per_day: Annotated[float, Field(ge=-1e6, le=1e6)] | None = None
+    stool_episodes_per_day: Annotated[float, Field(ge=-1e6, le=1e6)] | None = None
+    stool_mixed_with_urine: bool = False
+    weight_kg: Annotated[float, Field(ge=-1e6, le=1e6)] | None = None
+    severe_abdominal_pain: bool = False
+    ileus: bool = False
+    bloody_stool: bool = False
+    patient_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+
+
+class StageOut(Schema):
+    ok: bool
+    error: str = ""
+    stages: dict[str, int] = Field(default_factory=dict)
+    grade: int | None = None
+    grade_roman: str = ""
+    baseline_stages: dict[str, int] | None = None
+    response: str | None = None
+    lower_gi_note: str = ""
+
+
+@router.post("/protocol/stage", response={200: StageOut})
+def stage(request: HttpRequest, payload: StageIn) -> Any:
+    from gvhdtrial.web.api import _actor
+
+    actor = _actor(request)
+    values = payload.dict(exclude={"patient_id"})
+    try:
+        stages = stages_of(values)
+    except (ValueError, TypeError) as exc:
+        return StageOut(ok=False, error=str(exc))
+    out = StageOut(
+        ok=True, stages=stages.as_dict(), grade=overall_grade(stages),
+        grade_roman=ROMAN_GRADE[overall_grade(stages)],
+    )  # fmt: skip
+    volume, episodes = values.get("stool_ml_per_day"), values.get("stool_episodes_per_day")
+    if (
+        volume is not None
+        and episodes is not None
+        and not (values["severe_abdominal_pain"] or values["bloody_stool"])
+    ):
+        by_episodes = lower_gi_stage(None, episodes, values.get("weight_kg"),
+                                     mixed_with_urine=values["stool_mixed_with_urine"])  # fmt: skip
+        if by_episodes != stages.lower_gi:
+            out.lower_gi_note = (
+                f"staged by volume (stage {stages.lower_gi}); episodes alone give {by_episodes}"
+            )
+    if payload.patient_id is not None:
+        patient = get_patient(actor, payload.patient_id)
+        base = baseline_assessment(patient_record(patient))
+        if base is not None:
+            try:
+                baseline = stages_of(base)
+            except (ValueError, TypeError):
+                baseline = None
+            if baseline is not None:
+                out.baseline_stages = baseline.as_dict()
+                out.response = assess_response(baseline, stages).value
+    return out

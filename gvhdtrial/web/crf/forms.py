@@ -1,0 +1,159 @@
+# ruff: noqa: RUF012  (Django declares Meta options as class-level lists)
+"""Case report forms: Django model forms over the capture models (types, choices and bounds
+come from the one data model through ``capture.fields``), plus a reason for any change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from gvhdtrial.data.ctcae import CTCAE_TERMS, SOCS
+from gvhdtrial.web.capture.models import (
+    AdverseEvent,
+    Assessment,
+    Baseline,
+    Event,
+    Infusion,
+    SteroidDose,
+    Therapy,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+REASON_LABEL = "Reason for the change (required: the record was saved before)"
+
+
+class CrfForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A CRF model form; ``editing`` adds the required reason-for-change field."""
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, f in self.fields.items():
+            if isinstance(f, forms.DateField):
+                f.widget = DATE
+            if isinstance(f.widget, forms.NumberInput):
+                f.widget.attrs.setdefault("step", "any")
+            f.widget.attrs.setdefault("id", f"id_{name}")
+        if editing:
+            self.fields["reason"] = forms.CharField(
+                label=REASON_LABEL, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+            )
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "reason"}
+
+
+class BaselineForm(CrfForm):
+    class Meta:
+        model = Baseline
+        exclude = ["patient"]
+
+
+class SteroidDoseForm(CrfForm):
+    class Meta:
+        model = SteroidDose
+        exclude = ["patient"]
+
+
+class AssessmentForm(CrfForm):
+    class Meta:
+        model = Assessment
+        fields = [
+            "assessment_date", "visit", "skin_bsa_percent", "skin_bullae",
+            "skin_desquamation_percent", "bilirubin", "bilirubin_unit", "upper_gi_persistent",
+            "stool_ml_per_day", "stool_episodes_per_day", "stool_mixed_with_urine",
+            "severe_abdominal_pain", "ileus", "bloody_stool", "weight_kg",
+        ]  # fmt: skip
+        labels = {
+            "skin_bsa_percent": "Skin: active erythema (% BSA)",
+            "skin_bullae": "Skin: bullae",
+            "skin_desquamation_percent": "Skin: desquamation (% BSA)",
+            "bilirubin": "Total bilirubin",
+            "bilirubin_unit": "Bilirubin unit",
+            "upper_gi_persistent": "Upper GI: persistent nausea, vomiting or anorexia",
+            "stool_ml_per_day": "Stool volume (mL/day)",
+            "stool_episodes_per_day": "Stool episodes per day",
+            "stool_mixed_with_urine": "Stool mixed with urine",
+            "severe_abdominal_pain": "Severe abdominal pain (opioids)",
+            "ileus": "Ileus",
+            "bloody_stool": "Grossly bloody stool",
+            "weight_kg": "Weight (kg)",
+        }
+
+
+class InfusionForm(CrfForm):
+    kit_numbers = forms.CharField(
+        label="Kit numbers (scan or type; one per bag, separated by ;)",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "id": "id_kit_numbers"}),
+    )
+
+    class Meta:
+        model = Infusion
+        fields = ["infusion_number", "date", "infusion_reaction", "reaction_description"]
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, editing=editing, **kwargs)
+        if editing:
+            self.fields["kit_numbers"].required = False
+            self.fields["kit_numbers"].disabled = True
+
+
+class TherapyForm(CrfForm):
+    class Meta:
+        model = Therapy
+        exclude = ["patient"]
+
+
+class AdverseEventForm(CrfForm):
+    class Meta:
+        model = AdverseEvent
+        exclude = ["patient", "ae_id"]
+        labels = {"term": "CTCAE v5.0 term", "soc": "System organ class (CTCAE v5.0)"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["term"].choices = [("", "---------")] + [(t, t) for t in CTCAE_TERMS]
+        self.fields["soc"].choices = [("", "---------")] + [(s, s) for s in SOCS]
+        self.fields["grade"].widget = forms.Select(
+            choices=[(g, str(g)) for g in range(1, 6)], attrs={"id": "id_grade"}
+        )
+
+
+class EventForm(CrfForm):
+    class Meta:
+        model = Event
+        exclude = ["patient", "event_id"]
+
+
+class ResponseForm(forms.Form):
+    confirmed = forms.ChoiceField(
+        label="Response", choices=[(r, r) for r in ("CR", "PR", "NR", "PD")]
+    )
+    reason = forms.CharField(
+        label="Reason (required to override the computed response or to change it)",
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+    )  # fmt: skip
+
+
+FORM_CLASSES: dict[str, type[CrfForm]] = {
+    "baseline": BaselineForm,
+    "steroids": SteroidDoseForm,
+    "assessments": AssessmentForm,
+    "infusions": InfusionForm,
+    "therapies": TherapyForm,
+    "adverse-events": AdverseEventForm,
+    "events": EventForm,
+}
+
+
+class QueryRaiseForm(forms.Form):
+    record = forms.CharField(label="Record (optional, e.g. capture.assessment:12)",
+                             required=False, max_length=80)  # fmt: skip
+    field = forms.CharField(label="Field (optional)", required=False, max_length=60)
+    text = forms.CharField(label="Question", widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=4000)  # fmt: skip
+
+
+class QueryReplyForm(forms.Form):
+    text = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=4000, required=False)  # fmt: skip

@@ -1,0 +1,145 @@
+"""CRF pages: thin views over ``crf.services`` (which call the capture core and the gateway)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from gvhdtrial.capture import compute_response, patient_calendar, site_worklist
+from gvhdtrial.web.capture.models import Baseline
+from gvhdtrial.web.crf import services
+from gvhdtrial.web.crf.access import may_write, require_write
+from gvhdtrial.web.crf.forms import FORM_CLASSES, ResponseForm
+from gvhdtrial.web.crf.models import ResponseConfirmation
+from gvhdtrial.web.crf.records import patient_record
+from gvhdtrial.web.errors import NotFound
+from gvhdtrial.web.pages import page
+from gvhdtrial.web.patients.services import get_patient, visible_patients
+from gvhdtrial.web.queries.services import visible_queries
+
+
+def _saved(request: HttpRequest, result: services.SaveResult, what: str) -> None:
+    messages.success(request, f"{what} saved.")
+    if result.new_queries:
+        messages.warning(
+            request, f"{result.new_queries} new quer{'y' if result.new_queries == 1 else 'ies'} "
+            "raised by the edit checks (see below).",
+        )  # fmt: skip
+
+
+@page()
+def crf_patient(request: HttpRequest, patient_id: int) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    patient = get_patient(actor, patient_id)
+    context = services.overview(patient)
+    context.update(
+        patient=patient,
+        writable={f.replace("-", "_"): may_write(actor, f) for f in (*services.FORMS, "response")},
+        queries=visible_queries(actor).filter(patient=patient).exclude(status="closed"),
+    )
+    return render(request, "crf/patient.html", context)
+
+
+@page()
+def crf_form(request: HttpRequest, patient_id: int, form: str) -> HttpResponse:
+    return _form(request, patient_id, form, None)
+
+
+@page()
+def crf_row(request: HttpRequest, patient_id: int, form: str, row_id: int) -> HttpResponse:
+    return _form(request, patient_id, form, row_id)
+
+
+def _form(request: HttpRequest, patient_id: int, form: str, row_id: int | None) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    patient = get_patient(actor, patient_id)
+    if form not in FORM_CLASSES:
+        raise NotFound("No such form.")
+    instance = None
+    if row_id is not None:
+        instance = services.get_row(patient, form, row_id)
+    elif form == "baseline":
+        instance = Baseline.objects.filter(patient=patient).first()
+    editing = instance is not None
+    initial = {}
+    if form == "assessments" and not editing:
+        initial = {"weight_kg": patient.weight_kg, "bilirubin_unit": "mg/dL"}
+    if form == "infusions" and instance is not None:
+        initial = {"kit_numbers": instance.kit_numbers}
+    cls = FORM_CLASSES[form]
+    f = cls(request.POST or None, instance=instance, initial=initial, editing=editing)
+    if request.method == "POST":
+        require_write(actor, form)
+        if f.is_valid():
+            values = f.values()
+            if form == "infusions" and editing:
+                values.pop("kit_numbers", None)
+            result = services.save_row(
+                actor, patient_id, form, values, row_id=instance.pk if instance else None,
+                reason=f.cleaned_data.get("reason", ""),
+            )  # fmt: skip
+            _saved(request, result, services.TITLES[form])
+            return redirect("crf_patient", patient_id=patient_id)
+    return render(
+        request, "crf/form.html",
+        {"patient": patient, "form": f, "slug": form, "title": services.TITLES[form],
+         "editing": editing, "writable": may_write(actor, form)},
+    )  # fmt: skip
+
+
+@page()
+def crf_response(request: HttpRequest, patient_id: int, visit: str) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    patient = get_patient(actor, patient_id)
+    if visit not in ("d28", "d56"):
+        raise NotFound("No such response visit.")
+    computed = compute_response(patient_record(patient), visit)
+    existing = ResponseConfirmation.objects.filter(patient=patient, visit=visit).first()
+    initial = {"confirmed": existing.confirmed if existing else computed.response or "NR"}
+    f = ResponseForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        require_write(actor, "response")
+        if f.is_valid():
+            result = services.confirm_response(
+                actor, patient_id, visit, f.cleaned_data["confirmed"], f.cleaned_data["reason"]
+            )
+            _saved(request, result, f"{visit} response")
+            return redirect("crf_patient", patient_id=patient_id)
+    return render(
+        request, "crf/response.html",
+        {"patient": patient, "visit": visit, "computed": computed, "existing": existing,
+         "form": f, "writable": may_write(actor, "response")},
+    )  # fmt: skip
+
+
+@page()
+def crf_calendar(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = get_patient(request.actor, patient_id)  # type: ignore[attr-defined]
+    calendar = patient_calendar(patient_record(patient), dt.date.today())
+    return render(request, "crf/calendar.html", {"patient": patient, "calendar": calendar})
+
+
+@page()
+def site_visits(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    today = dt.date.today()
+    patients = (
+        visible_patients(actor)
+        .filter(allocation__isnull=False)
+        .select_related("site", "allocation", "consent")
+    )
+    calendars = [c for p in patients if (c := patient_calendar(patient_record(p), today))]
+    ids = {p.code: p.pk for p in patients}
+    sites = sorted({c.site for c in calendars})
+    worklists = [
+        {
+            "site": w.site,
+            "overdue": [(i, ids[i.patient_id]) for i in w.overdue],
+            "upcoming": [(i, ids[i.patient_id]) for i in w.upcoming],
+        }
+        for w in (site_worklist(s, calendars, today) for s in sites)
+    ]
+    return render(request, "crf/visits.html", {"worklists": worklists, "today": today})

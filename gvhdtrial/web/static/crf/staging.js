@@ -1,0 +1,73 @@
+// Live staging on the GVHD assessment form: every change posts the raw measurements to
+// /api/protocol/stage, where the protocol engine (Python) stages them; this script only shows
+// the answer. No rule lives here.
+(function () {
+  "use strict";
+  var form = document.getElementById("crf-form");
+  if (!form) return;
+  var NUMBERS = ["skin_bsa_percent", "skin_desquamation_percent", "bilirubin",
+                 "stool_ml_per_day", "stool_episodes_per_day", "weight_kg"];
+  var FLAGS = ["skin_bullae", "upper_gi_persistent", "stool_mixed_with_urine",
+               "severe_abdominal_pain", "ileus", "bloody_stool"];
+  var ORGANS = ["skin", "liver", "upper_gi", "lower_gi"];
+  var seq = 0, timer = null;
+
+  function csrf() {
+    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    if (m) return decodeURIComponent(m[1]);
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function text(id, value) {
+    var el = document.getElementById(id);
+    if (el) el.textContent = value;
+  }
+  function payload() {
+    var body = { patient_id: Number(form.dataset.patient) };
+    NUMBERS.forEach(function (name) {
+      var el = form.elements[name];
+      if (!el || el.value.trim() === "") return;
+      var x = Number(el.value);
+      if (!isNaN(x)) body[name] = x;
+    });
+    FLAGS.forEach(function (name) {
+      var el = form.elements[name];
+      if (el) body[name] = el.checked;
+    });
+    var unit = form.elements["bilirubin_unit"];
+    if (unit && unit.value) body.bilirubin_unit = unit.value;
+    return body;
+  }
+  function show(data) {
+    text("staging-error", data.ok ? "" : data.error);
+    ORGANS.forEach(function (organ) {
+      text("stage-" + organ, data.ok ? String(data.stages[organ]) : "–");
+    });
+    text("grade", data.ok ? data.grade_roman : "–");
+    text("response", data.ok && data.response ? data.response : "–");
+    text("baseline-stages", data.baseline_stages ? "Baseline stages: skin " +
+      data.baseline_stages.skin + ", liver " + data.baseline_stages.liver + ", upper GI " +
+      data.baseline_stages.upper_gi + ", lower GI " + data.baseline_stages.lower_gi
+      : "No baseline assessment yet.");
+    text("lower-gi-note", data.lower_gi_note || "");
+    document.getElementById("live-staging").dataset.seq = String(seq);
+  }
+  function update() {
+    var mine = ++seq;
+    fetch("/api/protocol/stage", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(payload())
+    }).then(function (r) { return r.json(); }).then(function (data) {
+      if (mine === seq) show(data);
+    }).catch(function () { text("staging-error", "The staging service did not answer."); });
+  }
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(update, 150);
+  }
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  update();
+})();
