@@ -10,6 +10,7 @@ statistician must, which proves the crawl can see a leak when there is one.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from typing import Any
@@ -48,9 +49,60 @@ def _world(trial: Trial) -> dict[str, list[str]]:
     from gvhdtrial.web.supply.models import Kit
 
     stocked = Kit.objects.filter(site__code="C02", status="received").first().tracking_number
+    crf = _crf_world(trial, p1, kits)
     return {
         "patient_id": [str(p.pk) for p in (p1, p2, p3, q1)] + ["999999"],
         "tracking_number": [kits[0], stocked, "0000-0000-00-00"],
+        **crf,
+    }
+
+
+def _crf_world(trial: Trial, patient: Any, kits: tuple[str, ...]) -> dict[str, list[str]]:
+    """CRF rows of every form, a response confirmation and queries, so that the CRF pages
+    are crawled with real ids (issue 7)."""
+    from gvhdtrial.web.crf.services import FORMS, confirm_response, save_row
+    from gvhdtrial.web.queries.services import raise_query
+
+    actor = trial.actor("investigator")
+    today = dt.date.today()
+    measured = {
+        "skin_bsa_percent": 60.0, "skin_bullae": False, "skin_desquamation_percent": 0.0,
+        "bilirubin": 80.0, "bilirubin_unit": "mg/dL", "upper_gi_persistent": False,
+        "stool_mixed_with_urine": False, "weight_kg": 55.0, "severe_abdominal_pain": False,
+        "ileus": False, "bloody_stool": False,
+    }  # fmt: skip
+    rows = [
+        save_row(actor, patient.pk, "assessments",
+                 {"assessment_date": today, "visit": "baseline", **measured}),
+        save_row(actor, patient.pk, "infusions", {"infusion_number": 1, "date": today,
+                 "kit_numbers": ";".join(kits), "infusion_reaction": False}),
+        save_row(actor, patient.pk, "adverse-events", {
+            "term": "Fever", "soc": "General disorders and administration site conditions",
+            "grade": 4, "serious": True, "related_to_study_agent": False,
+            "infusion_related": False, "onset_date": today, "outcome": "recovering"}),
+        save_row(actor, patient.pk, "events", {"event_type": "relapse", "event_date": today}),
+        save_row(actor, patient.pk, "steroids", {"date": today, "agent": "prednisone",
+                 "dose_mg_per_day": 100.0}),
+        save_row(actor, patient.pk, "therapies", {"agent": "basiliximab", "role": "second_line",
+                 "start_date": today}),
+        save_row(actor, patient.pk, "baseline", {
+            "screening_date": dt.date(2024, 1, 1), "sex": "female", "diagnosis": "AML",
+            "hsct_date": dt.date(2023, 11, 1), "conditioning": "TBI-based",
+            "donor_type": "sibling", "stem_cell_source": "PBSC", "cd34_dose_1e6_per_kg": 5.0,
+            "cmv_donor": "positive", "cmv_recipient": "positive", "ebv_donor": "negative",
+            "ebv_recipient": "negative", "gvhd_prophylaxis": "mtx_cni",
+            "agvhd_onset_date": dt.date(2023, 12, 20)}),
+    ]  # fmt: skip
+    confirm_response(actor, patient.pk, "d28", "NR", "crawl: response recorded early")
+    manual = raise_query(trial.actor("monitor"), patient.pk, "Please check the source document")
+    from gvhdtrial.web.queries.models import Query
+
+    auto = Query.objects.exclude(check_id="manual").first()
+    return {
+        "form": [*FORMS, "no-such-form"],
+        "row_id": [*sorted({str(r.obj.pk) for r in rows}), "999999"],
+        "visit": ["d28", "d56", "d99"],
+        "query_id": [str(manual.pk), str(auto.pk), "999999"],
     }
 
 
@@ -66,12 +118,10 @@ def _web_urls(values: dict[str, list[str]]) -> list[tuple[str, str]]:
             if p.name is None or p.name in SKIP_NAMES:
                 continue
             params = list(p.pattern.converters)
-            if not params:
-                out.append((p.name, reverse(p.name)))
-                continue
-            (param,) = params
-            for value in values[param]:
-                out.append((p.name, reverse(p.name, kwargs={param: value})))
+            for combination in itertools.product(*(values[param] for param in params)):
+                out.append(
+                    (p.name, reverse(p.name, kwargs=dict(zip(params, combination, strict=True))))
+                )
 
     walk(get_resolver().url_patterns)
     return out
@@ -98,6 +148,7 @@ VALID_BODIES = {
     "/consent": {"consent_date": "2024-01-02"},
     "/emergency-unblinding": {"reason": "checking what a wrong password shows", "password": "x"},
     "/custody": {"action": "quarantine"},
+    "/protocol/stage": {"skin_bsa_percent": 30, "patient_id": 1},
 }
 
 
