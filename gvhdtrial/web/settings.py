@@ -137,7 +137,7 @@ DEFAULT_FROM_EMAIL = "gvhdtrial@localhost"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "gvhdtrial.web.logs.CurrentStderrHandler"}},
     "loggers": {"gvhdtrial": {"handlers": ["console"], "level": "INFO"}},
 }
 
