@@ -19,7 +19,11 @@ from gvhdtrial.web.capture.models import (
     Therapy,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 REASON_LABEL = "Reason for the change (required: the record was saved before)"
 
 
@@ -30,7 +34,7 @@ class CrfForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         for name, f in self.fields.items():
             if isinstance(f, forms.DateField):
-                f.widget = DATE
+                f.widget = _date_input()  # one widget per field: attrs are per field
             if isinstance(f.widget, forms.NumberInput):
                 f.widget.attrs.setdefault("step", "any")
             f.widget.attrs.setdefault("id", f"id_{name}")

@@ -66,7 +66,12 @@ def _form(request: HttpRequest, patient_id: int, form: str, row_id: int | None) 
     editing = instance is not None
     initial = {}
     if form == "assessments" and not editing:
-        initial = {"weight_kg": patient.weight_kg, "bilirubin_unit": "mg/dL"}
+        initial = {
+            "weight_kg": patient.weight_kg,
+            "bilirubin_unit": "mg/dL",
+            "skin_bsa_percent": 0,
+            "skin_desquamation_percent": 0,
+        }
     if form == "infusions" and instance is not None:
         initial = {"kit_numbers": instance.kit_numbers}
     cls = FORM_CLASSES[form]
