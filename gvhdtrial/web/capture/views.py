@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -23,6 +24,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from gvhdtrial.data import TrialDataError
 from gvhdtrial.web.capture.exports import export_trial, may_export_unblinded
 from gvhdtrial.web.capture.models import Assessment, ExportLog
 from gvhdtrial.web.capture.review import pooled_review, report_folder
@@ -31,6 +33,8 @@ from gvhdtrial.web.pages import error_page, page
 from gvhdtrial.web.patients.models import Patient
 from gvhdtrial.web.sites.roles import SITE_ROLES, Actor, Role
 from gvhdtrial.web.unblinding.models import trial_is_unblinded
+
+log = logging.getLogger("gvhdtrial.capture")
 
 
 def _counts(actor: Actor) -> dict[str, Any]:
@@ -107,5 +111,14 @@ def analysis_report(request: HttpRequest) -> HttpResponse:
             "The analysis report opens to the unblinded statistician after the database is "
             "locked and the trial is unblinded. Until then, see the pooled data review.",
         )
-    folder = report_folder(actor)
+    try:
+        folder = report_folder(actor)
+    except TrialDataError as exc:  # the live data are not yet a complete data set
+        problems = "; ".join(str(p) for p in exc.problems[:5])
+        return error_page(
+            request, 422, f"The exported data do not load ({len(exc.problems)}): {problems}"
+        )
+    except Exception as exc:  # e.g. too few patients for a model: say so instead of a 500
+        log.exception("analysis report failed")
+        return error_page(request, 500, f"The report could not be built: {exc}")
     return FileResponse(open(folder / "report.html", "rb"), content_type="text/html")
