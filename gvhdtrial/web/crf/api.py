@@ -7,7 +7,8 @@ patient's baseline assessment. The rule stays in Python; the page only shows the
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -89,3 +90,64 @@ def stage(request: HttpRequest, payload: StageIn) -> Any:
                 out.baseline_stages = baseline.as_dict()
                 out.response = assess_response(baseline, stages).value
     return out
+
+
+class AssessmentIn(Schema):
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+    assessment_date: Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
+    visit: Annotated[str, Field(max_length=16)]
+    skin_bsa_percent: Annotated[float, Field(ge=0, le=100)] = 0.0
+    skin_bullae: bool = False
+    skin_desquamation_percent: Annotated[float, Field(ge=0, le=100)] = 0.0
+    bilirubin: Annotated[float, Field(ge=0, le=1000)] = 0.0
+    bilirubin_unit: Literal["mg/dL", "umol/L"] = "mg/dL"
+    upper_gi_persistent: bool = False
+    stool_ml_per_day: Annotated[float, Field(ge=0, le=20000)] | None = None
+    stool_episodes_per_day: Annotated[float, Field(ge=0, le=100)] | None = None
+    stool_mixed_with_urine: bool = False
+    weight_kg: Annotated[float, Field(gt=0, le=300)]
+    severe_abdominal_pain: bool = False
+    ileus: bool = False
+    bloody_stool: bool = False
+
+
+class SavedOut(Schema):
+    id: int
+    findings: list[str]
+    new_queries: int
+
+
+class AssessmentOut(Schema):
+    id: int
+    assessment_date: dt.date
+    visit: str
+
+
+@router.post("/patients/{patient_id}/assessments", response={201: SavedOut})
+def save_assessment(
+    request: HttpRequest, patient_id: Annotated[int, Field(ge=1, le=2**62)], payload: AssessmentIn
+) -> Any:
+    """Save a GVHD assessment (the form's service: audited, edit checks, queries)."""
+    from gvhdtrial.web.api import _actor
+    from gvhdtrial.web.crf.services import save_row
+
+    result = save_row(_actor(request), patient_id, "assessments", payload.dict())
+    return 201, SavedOut(
+        id=result.obj.pk, findings=sorted({f.check for f in result.findings}),
+        new_queries=result.new_queries,
+    )  # fmt: skip
+
+
+@router.get("/patients/{patient_id}/assessments", response={200: list[AssessmentOut]})
+def list_assessments(
+    request: HttpRequest, patient_id: Annotated[int, Field(ge=1, le=2**62)]
+) -> Any:
+    from gvhdtrial.web.api import _actor
+    from gvhdtrial.web.capture.models import Assessment
+
+    patient = get_patient(_actor(request), patient_id)
+    return [
+        AssessmentOut(id=a.pk, assessment_date=a.assessment_date, visit=a.visit)
+        for a in Assessment.objects.filter(patient=patient)
+    ]
