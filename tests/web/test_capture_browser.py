@@ -53,7 +53,17 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
         return (day0 + dt.timedelta(days=n)).isoformat()
 
     def shot(page: Any, name: str) -> None:
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        # A page of a background context can fail to paint once under load: bring it to the
+        # front and retry.
+        for attempt in range(3):
+            try:
+                page.bring_to_front()
+                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                return
+            except Exception:
+                if attempt == 2:
+                    raise
+                page.wait_for_timeout(500)
 
     def login(page: Any, username: str) -> None:
         page.goto(f"{url}/login/")
