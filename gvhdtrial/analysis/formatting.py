@@ -24,7 +24,9 @@ def round_half_up(value: float | Fraction, decimals: int) -> Decimal:
 
 
 def percent(n: int, total: int, decimals: int) -> str:
-    """100 n / total rounded half up, as text."""
+    """100 n / total rounded half up, as text; "-" when there is nobody to count (total 0)."""
+    if total <= 0:
+        return "-"
     return str(round_half_up(Fraction(100 * n, total), decimals))
 
 

@@ -140,6 +140,13 @@ def _figure_html(fig: ReportFigure) -> str:
     )
 
 
+def _x_of_n(x: float, n: float) -> str:
+    """ "x/n (p%)", or "x/n" when nobody is in the denominator."""
+    if not n:
+        return f"{int(x)}/{int(n)}"
+    return f"{int(x)}/{int(n)} ({100 * x / n:.1f}%)"
+
+
 def _key_results(results: Any) -> str:
     """The primary endpoint in two boxes: ORR at d28, ITT and per-protocol."""
     if results.blinded or "msc_x" not in results.table2.columns:
@@ -152,11 +159,8 @@ def _key_results(results: Any) -> str:
         if sub.empty:
             continue
         r = sub.iloc[0]
-        msc = f"{int(r['msc_x'])}/{int(r['msc_n'])} ({100 * r['msc_x'] / r['msc_n']:.1f}%)"
-        ctl = (
-            f"{int(r['control_x'])}/{int(r['control_n'])} "
-            f"({100 * r['control_x'] / r['control_n']:.1f}%)"
-        )
+        msc = _x_of_n(r["msc_x"], r["msc_n"])
+        ctl = _x_of_n(r["control_x"], r["control_n"])
         boxes.append(
             f"<div><div>ORR at d28, {html.escape(style.POPULATION_LABELS[pop])}</div>"
             f'<div class="v"><span class="msc">MSC {msc}</span> vs '
