@@ -181,6 +181,13 @@ def _baseline_row(rows: pd.DataFrame, randomization_date: pd.Timestamp) -> pd.Se
     return before.iloc[-1] if len(before) else None
 
 
+_BASELINE_COLUMNS = [
+    "baseline_date", "baseline_stages", "baseline_stage_skin", "baseline_stage_liver",
+    "baseline_stage_upper_gi", "baseline_stage_lower_gi", "baseline_grade", "organ_skin",
+    "organ_liver", "organ_gut", "n_organs",
+]  # fmt: skip
+
+
 def derive_baseline_disease(adsl: pd.DataFrame, staged: pd.DataFrame) -> pd.DataFrame:
     """Baseline stages, MAGIC grade, organ involvement (gut = upper or lower GI), organ count.
 
@@ -213,7 +220,9 @@ def derive_baseline_disease(adsl: pd.DataFrame, staged: pd.DataFrame) -> pd.Data
                 "n_organs": sum(organs.values()),
             }
         )
-    derived = pd.DataFrame.from_records(records, index=out.index)
+    # Every column exists even when no patient has a baseline assessment (or no patient at
+    # all): a trial in its first days, or one whose patients are not yet assessed.
+    derived = pd.DataFrame.from_records(records, index=out.index, columns=_BASELINE_COLUMNS)
     for column in derived.columns:
         out[column] = derived[column]
     out["baseline_grade_label"] = out["baseline_grade"].map(

@@ -59,3 +59,15 @@ def test_small_trial_analyses_and_reports(reference, n, tmp_path):
     html = Path(outputs.html).read_text(encoding="utf-8")
     assert "nan%" not in html
     assert "SYNTHETIC reconstruction" in html
+
+
+def test_trial_whose_patients_have_no_assessment_yet(reference, tmp_path):
+    """Patients randomized but not yet assessed (the live service, first days): the baseline
+    disease columns exist (missing), the analysis and the report still come out."""
+    trial = _first_patients(reference, 2)
+    trial = dataclasses.replace(trial, assessments=trial.assessments.iloc[0:0])
+    results = analyse(trial)
+    assert results.adsl["baseline_grade"].isna().all()
+    assert results.consort["randomized"]["total"] == 2
+    outputs = write_report(results, tmp_path, pdf=False)
+    assert "SYNTHETIC reconstruction" in Path(outputs.html).read_text(encoding="utf-8")
