@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 from django.conf import settings
 
-from gvhdtrial.web.capture.exports import digests, export_trial, write_export
+from gvhdtrial.data import Problem, TrialDataError
+from gvhdtrial.web.capture.exports import database_tables, digests, export_trial, write_export
 from gvhdtrial.web.sites.roles import Actor
 
 _lock = threading.Lock()
@@ -29,13 +30,38 @@ def _table(frame: pd.DataFrame) -> dict[str, Any]:
     return {"columns": [str(c) for c in frame.columns], "rows": rows}
 
 
+def _problem(p: Problem) -> dict[str, Any]:
+    """A loader problem for the page. The export is blinded (no arm column), so no problem can
+    carry an arm; a value in an arm column or of a blinding check is left out all the same."""
+    hide = p.column == "arm" or p.check == "blinding"
+    return {
+        "file": p.file, "line": p.line, "column": p.column or "",
+        "value": "" if hide or p.value is None else p.value,
+        "expected": p.expected, "check": p.check,
+    }  # fmt: skip
+
+
 def pooled_review() -> dict[str, Any]:
-    """Pooled (blinded) tables of the analysis: response, safety, adverse events, CONSORT."""
+    """Pooled (blinded) tables of the analysis: response, safety, adverse events, CONSORT.
+
+    Data that do not load (a date rule broken, say) give the loader's problems instead of the
+    tables (``problems``: file, line, column, value, expected, check), never an exception."""
     from gvhdtrial.analysis import analyse
     from gvhdtrial.data import load_trial
 
     with tempfile.TemporaryDirectory(prefix="gvhdtrial-review-") as tmp:
-        folder, skipped = write_export(Path(tmp) / "data", blinded=True)
+        try:
+            folder, skipped = write_export(Path(tmp) / "data", blinded=True)
+        except TrialDataError as exc:
+            _, frames, skipped = database_tables(blinded=True)
+            n = len(exc.problems)
+            return {
+                "skipped": len(skipped),
+                "patients": len(frames["patients"]),
+                "problems": [_problem(p) for p in exc.problems],
+                "note": f"The captured data break {n} rule{'s' if n != 1 else ''} of the data "
+                "model (listed below): the pooled analysis waits until they are resolved.",
+            }
         key = _digest(digests(folder))
         with _lock:
             if key in _review_cache:

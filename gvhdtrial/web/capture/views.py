@@ -70,7 +70,11 @@ def _visit_order(visit: str) -> tuple[int, int]:
 @page()
 def data_review(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    context = {**_counts(actor), "review": pooled_review()}
+    review = pooled_review()
+    if actor.role in SITE_ROLES and review.get("problems"):
+        # A value may belong to another site's patient: a site role sees where, not what.
+        review = {**review, "problems": [{**p, "value": ""} for p in review["problems"]]}
+    context = {**_counts(actor), "review": review}
     return render(request, "capture/review.html", context)
 
 
