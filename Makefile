@@ -30,11 +30,13 @@ run: $(STAMP)
 test: $(STAMP) apt-deps lint typecheck pytest pg-test
 
 ## Debian packages the tests need: chromium (Playwright, the report's PDF), poppler-utils (PDF
-## pages checked and rendered to images) and PostgreSQL
+## pages checked and rendered to images), PostgreSQL and faketime (the capture browser walk
+## runs its server in the past)
 apt-deps:
 	@command -v chromium >/dev/null && command -v pdfinfo >/dev/null && \
+	  command -v faketime >/dev/null && \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-	  ($(APT) update && $(APT) install -y chromium poppler-utils postgresql)
+	  ($(APT) update && $(APT) install -y chromium poppler-utils postgresql faketime)
 
 ## the service tests again on a throwaway PostgreSQL cluster (loopback port, temp dir)
 pg-test: $(STAMP) apt-deps
