@@ -20,6 +20,7 @@ import pandas as pd
 
 from gvhdtrial.data import TrialData
 from gvhdtrial.protocol import (
+    SCREENING_FLAGS,
     Candidate,
     DatedStages,
     Measurements,
@@ -53,22 +54,6 @@ MEASUREMENT_FIELDS = (
     "bloody_stool",
 )
 WINDOW = 3  # days either side of d28 / d56 (PROTOCOL.md section 4)
-SCREEN_BOOLS = (
-    "haematologic_malignancy",
-    "first_allo_hsct",
-    "agvhd_after_dli",
-    "uncontrolled_infection",
-    "pulmonary_arterial_hypertension",
-    "acute_myocardial_infarction",
-    "refractory_hypertension",
-    "severe_vod_sos",
-    "other_life_threatening_condition",
-    "gut_ta_tma",
-    "gi_infection",
-    "active_solid_tumour_within_5_years",
-    "severe_allergy_to_blood_products",
-    "mental_or_neurological_disorder",
-)
 
 
 def _d(value: Any) -> dt.date:
@@ -186,7 +171,7 @@ def _screen(data: TrialData, pid: str) -> tuple[bool, tuple[str, ...]]:
         creatinine_clearance_ml_min=None
         if pd.isna(pat["creatinine_clearance_ml_min"])
         else float(pat["creatinine_clearance_ml_min"]),
-        **{f: bool(pat[f]) for f in SCREEN_BOOLS},
+        **{f: bool(pat[f]) for f in SCREENING_FLAGS},
     )
     result = screen(cand)
     return result.eligible, result.codes

@@ -23,6 +23,7 @@ import pandas as pd
 from gvhdtrial.analysis.config import AnalysisConfig
 from gvhdtrial.data import ctcae
 from gvhdtrial.protocol import (
+    SCREENING_FLAGS,
     Candidate,
     DatedStages,
     Measurements,
@@ -684,22 +685,6 @@ def screen_patients(
     doses_by = _by_patient(steroid_doses)
     staged_by = _by_patient(staged)
     records = []
-    bool_fields = (
-        "haematologic_malignancy",
-        "first_allo_hsct",
-        "agvhd_after_dli",
-        "uncontrolled_infection",
-        "pulmonary_arterial_hypertension",
-        "acute_myocardial_infarction",
-        "refractory_hypertension",
-        "severe_vod_sos",
-        "other_life_threatening_condition",
-        "gut_ta_tma",
-        "gi_infection",
-        "active_solid_tumour_within_5_years",
-        "severe_allergy_to_blood_products",
-        "mental_or_neurological_disorder",
-    )
     for rec in patients.sort_values("patient_id").to_dict("records"):
         pid = str(rec["patient_id"])
         as_of = _date(rec["screening_date"])
@@ -729,7 +714,7 @@ def screen_patients(
                 if pd.isna(rec["creatinine_clearance_ml_min"])
                 else float(rec["creatinine_clearance_ml_min"])
             ),
-            **{f: bool(rec[f]) for f in bool_fields},
+            **{f: bool(rec[f]) for f in SCREENING_FLAGS},
         )
         result = screen(candidate)
         records.append(

@@ -12,6 +12,7 @@ Everything public is listed in ``__all__``; the modules' other names are interna
 
 from gvhdtrial.protocol.eligibility import (
     ELIGIBILITY_CRITERIA,
+    SCREENING_FLAGS,
     Candidate,
     Eligibility,
     EligibilityFailure,
@@ -70,6 +71,7 @@ __all__ = [
     "ORGANS",
     "REFRACTORINESS_DEFINITIONS",
     "ROMAN_GRADE",
+    "SCREENING_FLAGS",
     "Candidate",
     "DatedStages",
     "Eligibility",

@@ -130,6 +130,13 @@ def _when(condition: bool, reason: str) -> str | None:
 
 
 # Inclusion (I) and exclusion (E) criteria in the paper's order (Methods: Patients).
+# The yes/no facts recorded at screening, by their Candidate names. Refractoriness and consent
+# are not among them: they are derived (from the steroid course, from the consent record).
+_DERIVED_FLAGS: Final = ("steroid_refractory", "consent_signed")
+SCREENING_FLAGS: Final[tuple[str, ...]] = tuple(
+    f.name for f in fields(Candidate) if f.type == "bool" and f.name not in _DERIVED_FLAGS
+)
+
 ELIGIBILITY_CRITERIA: Final = (
     Criterion(
         "I1",
