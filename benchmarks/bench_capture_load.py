@@ -63,18 +63,24 @@ def run(
     home = Path(tempfile.mkdtemp(prefix="gvhdtrial-capture-load-"))
     server = LiveServer(home / "srv", workers=workers, threads=threads)
     try:
-        tokens = server.seed(slots_per_stratum=math.ceil(n_patients / CENTRES) + 10)
+        # Each user works at one centre (users spread over the 7); each centre gets
+        # patients_per_user patients for each of its users.
+        sites = [f"C{i:02d}" for i in range(1, CENTRES + 1)]
+        user_sites = [sites[u % CENTRES] for u in range(users)]
+        most_per_site = patients_per_user * user_sites.count(sites[0])
+        tokens = server.seed(slots_per_stratum=most_per_site + 10)
         server.start()
-        patients = create_patients(server.url, tokens, n_patients, users)
+        patients: dict[int, str] = {}
+        for site in sorted(set(user_sites)):
+            n = patients_per_user * user_sites.count(site)
+            patients.update(create_patients(server.url, {site: tokens[site]}, n, users))
         randomized = randomize_all(server.url, tokens, patients, users)
         if len(randomized.acknowledged) != n_patients:
             raise RuntimeError(f"randomization failed: {randomized.failures[:3]}")
-        # Each user: patients of one centre (as a site user), worked through in order.
         by_site: dict[str, list[int]] = {}
         for pid, site in sorted(patients.items()):
             by_site.setdefault(site, []).append(pid)
-        sites = sorted(by_site)
-        queues: list[tuple[str, list[int]]] = [(sites[u % len(sites)], []) for u in range(users)]
+        queues: list[tuple[str, list[int]]] = [(site, []) for site in user_sites]
         for u, (site, queue) in enumerate(queues):
             mates = [v for v in range(users) if queues[v][0] == site]
             queue.extend(by_site[site][mates.index(u) :: len(mates)])
