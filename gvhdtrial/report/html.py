@@ -161,12 +161,13 @@ def _key_results(results: Any) -> str:
         r = sub.iloc[0]
         msc = _x_of_n(r["msc_x"], r["msc_n"])
         ctl = _x_of_n(r["control_x"], r["control_n"])
+        test = style.test_label(r["test"])
         boxes.append(
             f"<div><div>ORR at d28, {html.escape(style.POPULATION_LABELS[pop])}</div>"
             f'<div class="v"><span class="msc">MSC {msc}</span> vs '
             f'<span class="control">control {ctl}</span></div>'
             f"<div>OR {style.format_ratio(r['odds_ratio'], r['ci_low'], r['ci_high'])}; "
-            f"{style.format_p(r['p_value'])} ({html.escape(style.test_label(r['test']))})"
+            f"{style.format_p(r['p_value'])}{f' ({html.escape(test)})' if test else ''}"
             "</div></div>"
         )
     return f'<div class="key">{"".join(boxes)}</div>' if boxes else ""

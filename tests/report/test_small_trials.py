@@ -58,6 +58,7 @@ def test_small_trial_analyses_and_reports(reference, n, tmp_path):
     assert len(results.adsl) == n
     html = Path(outputs.html).read_text(encoding="utf-8")
     assert "nan%" not in html
+    assert "n/a ()" not in html  # no empty test label when a comparison is not possible
     assert "SYNTHETIC reconstruction" in html
 
 
