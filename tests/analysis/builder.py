@@ -16,75 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from gvhdtrial.data import SYNTHETIC_STATEMENT, TABLES, TrialData, load_trial
-
-# Row defaults, as in tests/data/conftest.py (copied: two conftest modules cannot import each
-# other).
-_PATIENT_DEFAULTS = {
-    "sex": "male",
-    "weight_kg": "60",
-    "diagnosis": "AML",
-    "haematologic_malignancy": "true",
-    "first_allo_hsct": "true",
-    "conditioning": "busulfan-based",
-    "donor_type": "haploidentical",
-    "stem_cell_source": "PBSC",
-    "cd34_dose_1e6_per_kg": "3.7",
-    "cmv_donor": "positive",
-    "cmv_recipient": "positive",
-    "ebv_donor": "positive",
-    "ebv_recipient": "positive",
-    "gvhd_prophylaxis": "mtx_cni",
-    "agvhd_after_dli": "false",
-    "days_enrolment_to_first_infusion": "1",
-    "uncontrolled_infection": "false",
-    "pulmonary_arterial_hypertension": "false",
-    "nyha_class": "",
-    "other_life_threatening_condition": "false",
-    "acute_myocardial_infarction": "false",
-    "refractory_hypertension": "false",
-    "creatinine_clearance_ml_min": "95.5",
-    "severe_vod_sos": "false",
-    "gut_ta_tma": "false",
-    "gi_infection": "false",
-    "active_solid_tumour_within_5_years": "false",
-    "severe_allergy_to_blood_products": "false",
-    "mental_or_neurological_disorder": "false",
-    "consent_date": "",
-    "screening_notes": "",
-}
-
-_ASSESSMENT_DEFAULTS = {
-    "skin_bsa_percent": "0",
-    "skin_bullae": "false",
-    "skin_desquamation_percent": "0",
-    "bilirubin": "0.8",
-    "bilirubin_unit": "mg/dL",
-    "upper_gi_persistent": "false",
-    "stool_ml_per_day": "",
-    "stool_episodes_per_day": "",
-    "stool_mixed_with_urine": "false",
-    "weight_kg": "60",
-    "severe_abdominal_pain": "false",
-    "ileus": "false",
-    "bloody_stool": "false",
-}
-
-_AE_DEFAULTS = {
-    "term_specify": "",
-    "serious": "false",
-    "related_to_study_agent": "false",
-    "infusion_related": "false",
-    "resolution_date": "",
-}
-
-_EVENT_DEFAULTS = {
-    "death_cause": "",
-    "death_relapse_related": "",
-    "cgvhd_nih_severity": "",
-    "discontinuation_reason": "",
-    "details": "",
-}
-
+from tests._trial_rows import (
+    AE_DEFAULTS,
+    ASSESSMENT_DEFAULTS,
+    EVENT_DEFAULTS,
+    PATIENT_DEFAULTS,
+)
 
 RAND0 = dt.date(2021, 1, 10)
 INFUSION_DAYS = (1, 4, 8, 11, 15, 18, 22, 25, 29, 32, 36, 39, 43, 46, 50, 53)
@@ -145,7 +82,7 @@ def trial_rows(specs: list[PatientSpec]) -> dict[str, list[dict[str, str]]]:
     for seq, s in enumerate(specs, start=1):
         rows["patients"].append(
             {
-                **_PATIENT_DEFAULTS,
+                **PATIENT_DEFAULTS,
                 "patient_id": s.pid,
                 "site_id": "S01",
                 "screening_date": _d(s, -2),
@@ -195,7 +132,7 @@ def trial_rows(specs: list[PatientSpec]) -> dict[str, list[dict[str, str]]]:
         for day, visit, m in visits:
             rows["assessments"].append(
                 {
-                    **_ASSESSMENT_DEFAULTS,
+                    **ASSESSMENT_DEFAULTS,
                     "patient_id": s.pid,
                     "assessment_date": _d(s, day),
                     "visit": visit,
@@ -252,12 +189,12 @@ def trial_rows(specs: list[PatientSpec]) -> dict[str, list[dict[str, str]]]:
         else:
             events.append({"event_type": "last_contact", "event_date": _d(s, s.last_contact)})
         for i, e in enumerate(sorted(events, key=lambda e: e["event_date"]), start=1):
-            rows["events"].append({**_EVENT_DEFAULTS, "patient_id": s.pid, "event_id": str(i), **e})
+            rows["events"].append({**EVENT_DEFAULTS, "patient_id": s.pid, "event_id": str(i), **e})
         for i, ae in enumerate(s.aes, start=1):
             onset = ae.pop("day")
             rows["adverse_events"].append(
                 {
-                    **_AE_DEFAULTS,
+                    **AE_DEFAULTS,
                     "patient_id": s.pid,
                     "ae_id": str(i),
                     "onset_date": _d(s, onset),
@@ -267,7 +204,7 @@ def trial_rows(specs: list[PatientSpec]) -> dict[str, list[dict[str, str]]]:
             )
     rows["patients"].append(
         {
-            **_PATIENT_DEFAULTS,
+            **PATIENT_DEFAULTS,
             "patient_id": "X999",
             "site_id": "S01",
             "screening_date": "2021-01-05",

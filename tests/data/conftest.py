@@ -17,74 +17,14 @@ from typing import Any
 import pytest
 
 from gvhdtrial.data import SYNTHETIC_STATEMENT, TABLES
+from tests._trial_rows import (
+    AE_DEFAULTS,
+    ASSESSMENT_DEFAULTS,
+    EVENT_DEFAULTS,
+    PATIENT_DEFAULTS,
+)
 
 Rows = dict[str, list[dict[str, str]]]
-
-_PATIENT_DEFAULTS = {
-    "sex": "male",
-    "weight_kg": "60",
-    "diagnosis": "AML",
-    "haematologic_malignancy": "true",
-    "first_allo_hsct": "true",
-    "conditioning": "busulfan-based",
-    "donor_type": "haploidentical",
-    "stem_cell_source": "PBSC",
-    "cd34_dose_1e6_per_kg": "3.7",
-    "cmv_donor": "positive",
-    "cmv_recipient": "positive",
-    "ebv_donor": "positive",
-    "ebv_recipient": "positive",
-    "gvhd_prophylaxis": "mtx_cni",
-    "agvhd_after_dli": "false",
-    "days_enrolment_to_first_infusion": "1",
-    "uncontrolled_infection": "false",
-    "pulmonary_arterial_hypertension": "false",
-    "nyha_class": "",
-    "other_life_threatening_condition": "false",
-    "acute_myocardial_infarction": "false",
-    "refractory_hypertension": "false",
-    "creatinine_clearance_ml_min": "95.5",
-    "severe_vod_sos": "false",
-    "gut_ta_tma": "false",
-    "gi_infection": "false",
-    "active_solid_tumour_within_5_years": "false",
-    "severe_allergy_to_blood_products": "false",
-    "mental_or_neurological_disorder": "false",
-    "consent_date": "",
-    "screening_notes": "",
-}
-
-_ASSESSMENT_DEFAULTS = {
-    "skin_bsa_percent": "0",
-    "skin_bullae": "false",
-    "skin_desquamation_percent": "0",
-    "bilirubin": "0.8",
-    "bilirubin_unit": "mg/dL",
-    "upper_gi_persistent": "false",
-    "stool_ml_per_day": "",
-    "stool_episodes_per_day": "",
-    "stool_mixed_with_urine": "false",
-    "weight_kg": "60",
-    "severe_abdominal_pain": "false",
-    "ileus": "false",
-    "bloody_stool": "false",
-}
-
-_AE_DEFAULTS = {
-    "term_specify": "",
-    "serious": "false",
-    "related_to_study_agent": "false",
-    "infusion_related": "false",
-    "resolution_date": "",
-}
-
-_EVENT_DEFAULTS = {
-    "death_cause": "",
-    "death_relapse_related": "",
-    "cgvhd_nih_severity": "",
-    "discontinuation_reason": "",
-    "details": "",
-}
 
 
 def _with(defaults: dict[str, str], **values: str) -> dict[str, str]:
@@ -106,8 +46,8 @@ def valid_info() -> dict[str, Any]:
 
 
 def valid_rows() -> Rows:
-    p = _PATIENT_DEFAULTS
-    a = _ASSESSMENT_DEFAULTS
+    p = PATIENT_DEFAULTS
+    a = ASSESSMENT_DEFAULTS
     return {
         "sites": [
             {"site_id": "S01", "name": "Centre One", "city": "Tianjin", "country": "China"},
@@ -345,7 +285,7 @@ def valid_rows() -> Rows:
         ],
         "adverse_events": [
             _with(
-                _AE_DEFAULTS,
+                AE_DEFAULTS,
                 patient_id="P001",
                 ae_id="1",
                 term="Platelet count decreased",
@@ -356,7 +296,7 @@ def valid_rows() -> Rows:
                 outcome="recovered",
             ),
             _with(
-                _AE_DEFAULTS,
+                AE_DEFAULTS,
                 patient_id="P001",
                 ae_id="2",
                 term="Infections and infestations - Other, specify",
@@ -368,7 +308,7 @@ def valid_rows() -> Rows:
                 outcome="recovering",
             ),
             _with(
-                _AE_DEFAULTS,
+                AE_DEFAULTS,
                 patient_id="P002",
                 ae_id="1",
                 term="Infusion related reaction",
@@ -381,7 +321,7 @@ def valid_rows() -> Rows:
                 outcome="recovered",
             ),
             _with(
-                _AE_DEFAULTS,
+                AE_DEFAULTS,
                 patient_id="P002",
                 ae_id="2",
                 term="Sepsis",
@@ -394,7 +334,7 @@ def valid_rows() -> Rows:
         ],
         "events": [
             _with(
-                _EVENT_DEFAULTS,
+                EVENT_DEFAULTS,
                 patient_id="P001",
                 event_id="1",
                 event_type="cgvhd_onset",
@@ -402,14 +342,14 @@ def valid_rows() -> Rows:
                 cgvhd_nih_severity="moderate",
             ),
             _with(
-                _EVENT_DEFAULTS,
+                EVENT_DEFAULTS,
                 patient_id="P001",
                 event_id="2",
                 event_type="last_contact",
                 event_date="2021-06-01",
             ),
             _with(
-                _EVENT_DEFAULTS,
+                EVENT_DEFAULTS,
                 patient_id="P002",
                 event_id="1",
                 event_type="discontinuation",
@@ -417,7 +357,7 @@ def valid_rows() -> Rows:
                 discontinuation_reason="salvage_failure",
             ),
             _with(
-                _EVENT_DEFAULTS,
+                EVENT_DEFAULTS,
                 patient_id="P002",
                 event_id="2",
                 event_type="death",
@@ -427,14 +367,14 @@ def valid_rows() -> Rows:
                 details="septic shock on day 18",
             ),
             _with(
-                _EVENT_DEFAULTS,
+                EVENT_DEFAULTS,
                 patient_id="P003",
                 event_id="1",
                 event_type="withdrawal",
                 event_date="2020-10-01",
             ),
             _with(
-                _EVENT_DEFAULTS,
+                EVENT_DEFAULTS,
                 patient_id="P003",
                 event_id="2",
                 event_type="discontinuation",
