@@ -27,6 +27,7 @@ from scipy import stats
 
 from gvhdtrial.stats._format import box, fmt_num, fmt_p, table
 from gvhdtrial.stats._validate import design, time_event
+from gvhdtrial.stats._wald import WaldRatioLimits
 
 Ties = Literal["efron", "breslow"]
 
@@ -36,7 +37,7 @@ class ConvergenceWarning(UserWarning):
 
 
 @dataclass(frozen=True)
-class CoxResult:
+class CoxResult(WaldRatioLimits):
     """Result of :func:`cox`; arrays are in the order of ``names``."""
 
     names: list[str]
@@ -61,19 +62,6 @@ class CoxResult:
     @property
     def hazard_ratio(self) -> np.ndarray:
         return np.exp(self.coef)
-
-    @property
-    def _z_crit(self) -> float:
-        return float(stats.norm.ppf(0.5 + self.conf_level / 2))
-
-    @property
-    def ci_low(self) -> np.ndarray:
-        """Lower CI limit of the hazard ratio (Wald, on the log scale)."""
-        return np.exp(self.coef - self._z_crit * self.se)
-
-    @property
-    def ci_high(self) -> np.ndarray:
-        return np.exp(self.coef + self._z_crit * self.se)
 
     @property
     def wald_p(self) -> float:

@@ -19,6 +19,7 @@ from scipy import stats
 
 from gvhdtrial.stats._format import box, fmt_num, fmt_p, table
 from gvhdtrial.stats._validate import as_float_1d, design
+from gvhdtrial.stats._wald import WaldRatioLimits
 
 # A fitted probability this close to 0 or 1 (|linear predictor| > 25) means the
 # likelihood is still increasing towards infinite coefficients: separation.
@@ -30,7 +31,7 @@ class PerfectSeparationError(ValueError):
 
 
 @dataclass(frozen=True)
-class LogisticResult:
+class LogisticResult(WaldRatioLimits):
     """Result of :func:`logistic`; arrays follow ``names`` (the intercept first)."""
 
     names: list[str]
@@ -48,19 +49,6 @@ class LogisticResult:
     @property
     def odds_ratio(self) -> np.ndarray:
         return np.exp(self.coef)
-
-    @property
-    def _z_crit(self) -> float:
-        return float(stats.norm.ppf(0.5 + self.conf_level / 2))
-
-    @property
-    def ci_low(self) -> np.ndarray:
-        """Lower Wald CI limit of the odds ratio (R: ``exp(confint.default(fit))``)."""
-        return np.exp(self.coef - self._z_crit * self.se)
-
-    @property
-    def ci_high(self) -> np.ndarray:
-        return np.exp(self.coef + self._z_crit * self.se)
 
     @property
     def lr_statistic(self) -> float:
