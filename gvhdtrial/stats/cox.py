@@ -252,6 +252,12 @@ def cox(
             new = (new + beta) / 2  # step halving (Therneau & Grambsch, section 3.5)
             ll_new, u_new, info_new = data.evaluate(new)
             halvings += 1
+        if not (ll_new >= ll - 1e-12 * abs(ll)):
+            # no step improves the likelihood any more: the coefficient is running off to
+            # infinity faster than the weights can be represented (monotone likelihood). Stop
+            # at the last point whose likelihood is finite; the warning below says why.
+            converged = True
+            break
         done = abs(ll_new - ll) <= eps * abs(ll_new) or np.max(np.abs(new - beta)) < 1e-13
         beta, ll, u, info = new, ll_new, u_new, info_new
         if done:
