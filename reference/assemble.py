@@ -97,7 +97,7 @@ def plan_infusion_days() -> tuple[int, ...]:
 
 PLAN16 = plan_infusion_days()
 #: Post-baseline visit days counted from the first infusion (2-3 a week to d56, weekly to
-#: d100, then d180 and d360; PROTOCOL.md section 4).
+#: d100, then d180 and d360; docs/protocol.md section 4).
 PLAN_VISITS = (*[d for d in PLAN16 if d > 0], 56, 63, 70, 77, 84, 91, 98, 180, 360)
 
 

@@ -38,7 +38,7 @@ ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
     Column("randomization_date", "datetime.date", "day 0"),
     Column("sequence_number", "int", "position in the centre's randomization list (1-based)"),
     # populations and disposition
-    Column("in_pp", "bool", "per-protocol: received >= 8 infusions (PROTOCOL.md section 10)"),
+    Column("in_pp", "bool", "per-protocol: received >= 8 infusions (docs/protocol.md section 10)"),
     Column("discontinued_before_d28", "bool", "left the study before day 28 (CONSORT: 8 + 8)"),
     Column(
         "discontinuation_reason",

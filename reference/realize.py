@@ -8,7 +8,7 @@ engine and checks them against the attribute table.
 Disease states of the course (``course_phases`` of the attribute table) become organ stages:
 NR = the baseline stages, PR = every involved organ one stage lower (some organ stays >= 1),
 CR = all stages 0, PD = one organ one stage worse (or a newly involved organ). Stages become
-measurements in the middle of their MAGIC band (PROTOCOL.md section 1), and every assessment is
+measurements in the middle of their MAGIC band (docs/protocol.md section 1), and every assessment is
 re-staged by ``gvhdtrial.protocol.stage_organs`` to check it.
 
 SYNTHETIC reconstruction: these are not the trial's patients.

@@ -252,7 +252,7 @@ def _rule_msc_response_time(p: Profile, arm: str) -> bool:
 
 PROFILE_RULES: tuple[tuple[str, Callable[[Profile, str], bool]], ...] = (
     (
-        "discontinued before d28 -> NR at d28 and d56, no DCR (PROTOCOL.md 5: death, salvage)",
+        "discontinued before d28 -> NR at d28 and d56, no DCR (docs/protocol.md 5: death, salvage)",
         _rule_discontinued_nr,
     ),
     (
@@ -265,18 +265,18 @@ PROFILE_RULES: tuple[tuple[str, Callable[[Profile, str], bool]], ...] = (
     ),
     (
         "salvage -> NR from then on: before d28 NR at d28 and d56; d28-d56 NR at d56; no DCR "
-        "(Methods, Procedures; PROTOCOL.md 4-5)",
+        "(Methods, Procedures; docs/protocol.md 4-5)",
         _rule_salvage_nr,
     ),
     ("ruxolitinib only as salvage, never at baseline (Methods)", _rule_ruxolitinib),
-    ("MAGIC: grade III needs liver or lower GI stage 2-3 (PROTOCOL.md 1)", _rule_magic_grade),
+    ("MAGIC: grade III needs liver or lower GI stage 2-3 (docs/protocol.md 1)", _rule_magic_grade),
     (
         "grade IV: MSC only, skin + gut, per-protocol, on study (Results, Efficacy)",
         _rule_grade_iv,
     ),
     (
         "PR needs an organ at stage >= 2 at baseline: no PR for grade II without skin "
-        "(PROTOCOL.md 1 and 5)",
+        "(docs/protocol.md 1 and 5)",
         _rule_pr_needs_stage2,
     ),
     (

@@ -4,7 +4,7 @@ Source: Jiang E, Qian K, Wang L, et al. Efficacy and safety of human umbilical c
 mesenchymal stem cells versus placebo added to second-line therapy in patients with
 steroid-refractory acute graft-versus-host disease. BMC Med 2024 (ChiCTR2000035740).
 Each number below carries where in the paper it stands. The two misprints of Table 1 noted in
-PROTOCOL.md section 10 are entered as the counts (control gut 26/38; PP MSC grade II 19/32);
+docs/protocol.md section 10 are entered as the counts (control gut 26/38; PP MSC grade II 19/32);
 the percentages are not used.
 
 The repository is self-contained: these are copies, not reads of the spec folder.

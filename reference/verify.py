@@ -6,7 +6,7 @@ steroid course as of randomization), screens every patient (``screen``), counts 
 assesses the responses at d28 and d56 (``assess_response`` on the assessment nearest the target
 day within +/- 3 days, NR for death, salvage or no assessment), the durable CR
 (``durable_complete_response``) and the time to first response (``time_to_first_response``),
-using the conventions of PROTOCOL.md and ``gvhdtrial.analysis.config`` defaults. It returns the
+using the conventions of docs/protocol.md and ``gvhdtrial.analysis.config`` defaults. It returns the
 list of mismatches against the attribute table, each naming patient and quantity; the
 generator fails loudly when the list is not empty.
 """
@@ -53,7 +53,7 @@ MEASUREMENT_FIELDS = (
     "ileus",
     "bloody_stool",
 )
-WINDOW = 3  # days either side of d28 / d56 (PROTOCOL.md section 4)
+WINDOW = 3  # days either side of d28 / d56 (docs/protocol.md section 4)
 
 
 def _d(value: Any) -> dt.date:

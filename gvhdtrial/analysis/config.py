@@ -1,6 +1,6 @@
 """The analysis choices: the paper's by default, every alternative named and recorded.
 
-PROTOCOL.md marks several rules *configurable*; so are the places where the paper is silent
+docs/protocol.md marks several rules *configurable*; so are the places where the paper is silent
 (which assessment is "the d28 visit", what a missing visit counts as). An
 :class:`AnalysisConfig` holds them all; :meth:`AnalysisConfig.as_dict` is written into the
 results (``AnalysisResults.config``) so that every table says how it was made.
@@ -23,14 +23,14 @@ AeAnchor = Literal["randomization", "first_infusion"]
 class AnalysisConfig:
     """Every choice the analysis makes (defaults = the paper's, see each comment)."""
 
-    # Protocol engine rule sets (PROTOCOL.md sections 1, 3, 5).
+    # Protocol engine rule sets (docs/protocol.md sections 1, 3, 5).
     grading_system: Literal["magic", "glucksberg"] = "magic"
     lower_gi_rule: Literal["volume_first", "episodes_first", "worst"] = "volume_first"
     refractoriness_definition: Literal["paper", "ebmt_nih_cibmtr_2018", "reach"] = "paper"
     response_rules: Literal["paper", "cibmtr"] = "paper"
 
     # Response visits: the assessment nearest the target study day (d0 = randomization) within
-    # +/- window days (PROTOCOL.md section 4: +/- 3 days for scheduled visits); on a tie the
+    # +/- window days (docs/protocol.md section 4: +/- 3 days for scheduled visits); on a tie the
     # earlier assessment. No assessment in the window -> non-responder (NR) imputation.
     response_visits: dict[str, int] = field(default_factory=lambda: {"D28": 28, "D56": 56})
     response_window_days: int = 3
@@ -43,7 +43,7 @@ class AnalysisConfig:
     # Time to first response is counted from randomization (d0) by default.
     response_time_origin: ResponseOrigin = "randomization"
 
-    # Per-protocol set (PROTOCOL.md section 10): "literal" = ITT minus those who received < 8
+    # Per-protocol set (docs/protocol.md section 10): "literal" = ITT minus those who received < 8
     # infusions (a patient with 8 infusions who then left before d28 stays in, as a
     # non-responder); "strict" = also minus everyone who discontinued before d28.
     per_protocol: PerProtocolReading = "literal"

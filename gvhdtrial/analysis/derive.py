@@ -59,7 +59,7 @@ MEASUREMENT_COLUMNS: Final = (
 )
 
 # Methylprednisolone mg per mg of each corticosteroid. Prednisone 1 mg = methylprednisolone
-# 0.8 mg is the protocol's (PROTOCOL.md section 3, gvhdtrial.protocol); prednisolone is
+# 0.8 mg is the protocol's (docs/protocol.md section 3, gvhdtrial.protocol); prednisolone is
 # equipotent with prednisone; dexamethasone 0.75 mg and hydrocortisone 20 mg = methylprednisolone
 # 4 mg (standard glucocorticoid equivalence tables, e.g. BNF "Glucocorticoid therapy").
 _MP_PER_MG: Final[Mapping[str, float]] = {
@@ -116,7 +116,7 @@ def _measurements(row: Mapping[str, Any]) -> Measurements:
 
 
 def stage_assessments(assessments: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    """Every assessment with its MAGIC organ stages and overall grade (PROTOCOL.md section 1).
+    """Every assessment with its MAGIC organ stages and overall grade (docs/protocol.md section 1).
 
     Adds ``stage_skin``, ``stage_liver``, ``stage_upper_gi``, ``stage_lower_gi``, ``grade``
     (``config.grading_system``) and ``stages`` (the :class:`OrganStages` object).
@@ -192,7 +192,7 @@ _BASELINE_COLUMNS = [
 def derive_baseline_disease(adsl: pd.DataFrame, staged: pd.DataFrame) -> pd.DataFrame:
     """Baseline stages, MAGIC grade, organ involvement (gut = upper or lower GI), organ count.
 
-    Baseline = the start of study treatment (PROTOCOL.md section 5): the ``baseline`` visit,
+    Baseline = the start of study treatment (docs/protocol.md section 5): the ``baseline`` visit,
     else the last assessment on or before randomization.
     """
     out = adsl.copy()
@@ -277,7 +277,7 @@ def derive_steroid_refractoriness(
 
     Protocol: :func:`gvhdtrial.protocol.steroid_refractory_category` over the steroid course
     (doses as methylprednisolone mg/kg/day by the screening weight) and the pre-randomization
-    assessments, as of the randomization date (PROTOCOL.md section 3). Also the baseline
+    assessments, as of the randomization date (docs/protocol.md section 3). Also the baseline
     steroid dose: methylprednisolone-equivalent mg/day in effect on the randomization date.
     """
     out = adsl.copy()
@@ -322,7 +322,7 @@ def derive_steroid_refractoriness(
 def derive_therapies(adsl: pd.DataFrame, therapies: pd.DataFrame) -> pd.DataFrame:
     """Baseline second-line agent (the first ``second_line`` row) and the first salvage agent.
 
-    ``salvage_date`` is the start of the first salvage agent (PROTOCOL.md section 4: salvage
+    ``salvage_date`` is the start of the first salvage agent (docs/protocol.md section 4: salvage
     for fast progression; that patient is NR from then on).
     """
     out = adsl.copy()
@@ -458,7 +458,7 @@ def derive_disposition(adsl: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame
 
 
 def derive_populations(adsl: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    """ITT, per-protocol and safety flags (PROTOCOL.md sections 6 and 10).
+    """ITT, per-protocol and safety flags (docs/protocol.md sections 6 and 10).
 
     - ITT: every randomized patient, in the arm assigned;
     - PP ("literal", the default): ITT minus those who received < 8 infusions; "strict" also

@@ -22,10 +22,11 @@ def analysis_notes(config: AnalysisConfig, blinded: bool) -> list[str]:
     """What a reader of the tables must know about how they were made."""
     notes = [
         (
-            "Per-protocol set, literal reading (PROTOCOL.md section 10): ITT minus the patients "
-            f"who received < {config.pp_min_infusions} infusions. A patient who had received "
-            f"{config.pp_min_infusions} infusions and then discontinued before d28 stays in the "
-            "per-protocol set as a non-responder; a patient with fewer infusions who stayed on "
+            "Per-protocol set, literal reading (docs/protocol.md section 10): ITT minus the "
+            f"patients who received < {config.pp_min_infusions} infusions. A patient who had "
+            f"received {config.pp_min_infusions} infusions and then discontinued before d28 "
+            "stays in the per-protocol set as a non-responder; a patient with fewer infusions "
+            "who stayed on "
             "study is excluded even if assessed."
             if config.per_protocol == "literal"
             else "Per-protocol set, strict reading: ITT minus those who received < "

@@ -1,6 +1,6 @@
 """Post-hoc univariable -> multivariable analyses (Tables S1, S3, S5, S6).
 
-Candidates (PROTOCOL.md section 8, plus the arm): age, sex, diagnosis, conditioning, donor
+Candidates (docs/protocol.md section 8, plus the arm): age, sex, diagnosis, conditioning, donor
 type, CD34+ dose, prophylaxis, steroid response, grade, organ involvement (skin, liver, gut),
 number of organs, baseline steroid dose, second-line agent. Variables with p < 0.1 alone enter
 one multivariable model (:func:`gvhdtrial.stats.univariable_then_multivariable`).

@@ -18,13 +18,13 @@ import pandas as pd
 from gvhdtrial.analysis import formatting as fmt
 from gvhdtrial.analysis.results import AnalysisResults
 
-#: Known misprints of the paper (PROTOCOL.md section 10; rounding noted by this module).
+#: Known misprints of the paper (docs/protocol.md section 10; rounding noted by this module).
 KNOWN_ISSUES: dict[tuple[str, str, str], str] = {
     ("Table 1", "aGVHD organ involvement, n (%) | Gut", "itt_control"): (
-        "misprint: 26/38 = 68.4 %, printed 69.4 (PROTOCOL.md section 10)"
+        "misprint: 26/38 = 68.4 %, printed 69.4 (docs/protocol.md section 10)"
     ),
     ("Table 1", "aGVHD grade at baseline, n (%) | II", "pp_msc"): (
-        "misprint: 19/32 = 59.375 % = 59.4, printed 59.3 (PROTOCOL.md section 10)"
+        "misprint: 19/32 = 59.375 % = 59.4, printed 59.3 (docs/protocol.md section 10)"
     ),
     ("Table 1", "Stem cell source, n (%) | PBSC", "pp_msc"): (
         "rounding: 30/32 = 93.75 % rounds half up to 93.8; the paper prints 93.7"

@@ -271,7 +271,7 @@ def table1(adsl: pd.DataFrame, config: AnalysisConfig, blinded: bool) -> pd.Data
 # Table 2 (and Tables S2, S4)
 # ---------------------------------------------------------------------------------------------
 
-#: Subgroups (PROTOCOL.md section 7), as ADSL conditions; ``grade:III`` for the text.
+#: Subgroups (docs/protocol.md section 7), as ADSL conditions; ``grade:III`` for the text.
 SUBGROUPS: Final[dict[str, Callable[[pd.DataFrame], pd.Series]]] = {
     "all": lambda a: pd.Series(True, index=a.index),
     "grade:II": lambda a: a["baseline_grade"] == 2,

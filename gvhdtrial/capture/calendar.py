@@ -23,7 +23,7 @@ from gvhdtrial.capture.record import PatientRecord
 from gvhdtrial.protocol import VisitWindows, treatment_plan
 
 VisitStatus = Literal["done", "due", "overdue", "upcoming", "off study"]
-# Infusions are scheduled like the twice-weekly visits (PROTOCOL.md section 4 leaves their
+# Infusions are scheduled like the twice-weekly visits (docs/protocol.md section 4 leaves their
 # window open; +/- 1 day keeps infusions at least 3 days apart).
 INFUSION_WINDOW_DAYS: Final = 1
 # The per-site list shows visits whose window opens within this many days.

@@ -46,12 +46,13 @@ from gvhdtrial.protocol.treatment import (
 # Thresholds of the cross-form checks: one table, each with its source.
 # ------------------------------------------------------------------------------------------
 THRESHOLDS: Final[Mapping[str, float]] = {
-    # Twice weekly, at least 3 days apart (paper, Methods; PROTOCOL.md section 4).
+    # Twice weekly, at least 3 days apart (paper, Methods; docs/protocol.md section 4).
     "min_days_between_infusions": MIN_DAYS_BETWEEN_INFUSIONS,
-    # 8 infusions; 16 only after PR at day 28 (PROTOCOL.md section 4).
+    # 8 infusions; 16 only after PR at day 28 (docs/protocol.md section 4).
     "infusions_planned": 8,
     "infusions_planned_after_pr": 16,
-    # Delivered dose = bags x 2 x 10^7 / weight (PROTOCOL.md section 4); recorded to 2 decimals.
+    # Delivered dose = bags x 2 x 10^7 / weight (docs/protocol.md section 4); recorded to 2
+    # decimals.
     "dose_tolerance_1e6_per_kg": 0.01,
     # An infusion reaction is reported as an infusion-related AE starting within 1 day.
     "reaction_ae_within_days": 1,
@@ -63,21 +64,21 @@ THRESHOLDS: Final[Mapping[str, float]] = {
     # the dose is computed from the screening weight).
     "weight_change_fraction": 0.20,
     # Baseline assessment at most 7 days before the first infusion (screening <= 7 days,
-    # PROTOCOL.md section 4).
+    # docs/protocol.md section 4).
     "baseline_max_days_before_first_infusion": 7,
-    # First-line steroid: methylprednisolone 1-2 mg/kg/day or equivalent (PROTOCOL.md section
+    # First-line steroid: methylprednisolone 1-2 mg/kg/day or equivalent (docs/protocol.md section
     # 3); 5 % allowed for rounding of tablets and weight.
     "steroid_start_min_mg_kg": 1.0,
     "steroid_start_max_mg_kg": 2.0,
     "steroid_rounding_fraction": 0.05,
-    # At most two salvage agents may be added (PROTOCOL.md section 4).
+    # At most two salvage agents may be added (docs/protocol.md section 4).
     "max_salvage_agents": 2,
     # CTCAE grade 4 (life-threatening) and 5 (death) are serious by definition (ICH E2A).
     "serious_from_grade": 4,
 }
 
 # Methylprednisolone mg per mg of each agent (prednisone 1 mg = methylprednisolone 0.8 mg,
-# PROTOCOL.md section 3; the others are the usual glucocorticoid equivalences: prednisolone as
+# docs/protocol.md section 3; the others are the usual glucocorticoid equivalences: prednisolone as
 # prednisone, dexamethasone 0.75 mg = methylprednisolone 4 mg, hydrocortisone 20 mg = 4 mg).
 METHYLPREDNISOLONE_PER_MG: Final[Mapping[str, float]] = {
     "methylprednisolone": 1.0,
@@ -338,7 +339,7 @@ def _kits(row: Row) -> list[str]:
 @_check(
     "AE-G5-DEATH", "adverse_events", "grade",
     "a grade 5 AE needs a death event, dated on or after the AE's onset",
-    "CTCAE v5.0: grade 5 = death related to the AE; PROTOCOL.md section 7",
+    "CTCAE v5.0: grade 5 = death related to the AE; docs/protocol.md section 7",
 )  # fmt: skip
 def _ae_grade5_needs_death(record: PatientRecord) -> Iterator[Finding]:
     death = record.death_date
@@ -400,7 +401,7 @@ def _ae_soc(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "INF-INTERVAL", "infusions", "date",
     "consecutive infusions are at least 3 days apart",
-    "paper, Methods: twice weekly, at least 3 days apart (PROTOCOL.md section 4)",
+    "paper, Methods: twice weekly, at least 3 days apart (docs/protocol.md section 4)",
 )  # fmt: skip
 def _infusion_interval(record: PatientRecord) -> Iterator[Finding]:
     dated = [i for i in _infusions_by_number(record) if _date(i.get("date"))]
@@ -442,7 +443,7 @@ def _infusion_sequence(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "INF-PLANNED", "infusions", "infusion_number",
     "more than 8 infusions only after a partial response at day 28 (16 in all)",
-    "paper, Methods: PR at day 28 continues 4 more weeks (PROTOCOL.md section 4)",
+    "paper, Methods: PR at day 28 continues 4 more weeks (docs/protocol.md section 4)",
 )  # fmt: skip
 def _infusion_planned(record: PatientRecord) -> Iterator[Finding]:
     limit = (
@@ -495,7 +496,7 @@ def _bags_match_kits(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "INF-DOSE", "infusions", "delivered_cells_1e6_per_kg",
     "delivered cells/kg = bags x 2.0 x 10^7 / screening weight",
-    "paper, Methods: 2.0 x 10^7 cells per bag; PROTOCOL.md section 4 (report delivered dose)",
+    "paper, Methods: 2.0 x 10^7 cells per bag; docs/protocol.md section 4 (report delivered dose)",
 )  # fmt: skip
 def _dose(record: PatientRecord) -> Iterator[Finding]:
     weight = _num(record.patient.get("weight_kg"))
@@ -518,7 +519,7 @@ def _dose(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "INF-REACTION-AE", "infusions", "infusion_reaction",
     "an infusion reaction is also reported as an infusion-related AE starting within 1 day",
-    "PROTOCOL.md section 7: infusion toxicity is an AE endpoint",
+    "docs/protocol.md section 7: infusion toxicity is an AE endpoint",
 )  # fmt: skip
 def _reaction_has_ae(record: PatientRecord) -> Iterator[Finding]:
     window = dt.timedelta(days=THRESHOLDS["reaction_ae_within_days"])
@@ -558,7 +559,7 @@ def _stageable(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "ASM-BILI-UNIT", "assessments", "bilirubin_unit",
     "the bilirubin value is plausible in its unit (not mg/dL and umol/L swapped)",
-    "PROTOCOL.md section 1: 1 mg/dL = 17.1 umol/L",
+    "docs/protocol.md section 1: 1 mg/dL = 17.1 umol/L",
 )  # fmt: skip
 def _bilirubin_unit(record: PatientRecord) -> Iterator[Finding]:
     for row in record.assessments:
@@ -584,7 +585,7 @@ def _bilirubin_unit(record: PatientRecord) -> Iterator[Finding]:
     "ASM-STOOL-BOTH", "assessments", "stool_episodes_per_day",
     "when stool volume and episodes are both given and stage differently, the volume stages "
     "lower GI (confirm both values)",
-    "PROTOCOL.md section 1: lower GI by volume when measured, else episodes (configurable)",
+    "docs/protocol.md section 1: lower GI by volume when measured, else episodes (configurable)",
 )  # fmt: skip
 def _stool_both(record: PatientRecord) -> Iterator[Finding]:
     for row in record.assessments:
@@ -615,7 +616,7 @@ def _stool_both(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "ASM-WEIGHT", "assessments", "weight_kg",
     "the weight at an assessment is within 20 % of the screening weight",
-    "plausibility (dose and child lower GI thresholds depend on weight, PROTOCOL.md 1, 4)",
+    "plausibility (dose and child lower GI thresholds depend on weight, docs/protocol.md 1, 4)",
 )  # fmt: skip
 def _weight_change(record: PatientRecord) -> Iterator[Finding]:
     base = _num(record.patient.get("weight_kg"))
@@ -636,7 +637,7 @@ def _weight_change(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "ASM-BASELINE", "assessments", "assessment_date",
     "a treated patient has a baseline assessment within 7 days before the first infusion",
-    "PROTOCOL.md section 5: response is against baseline (start of study treatment)",
+    "docs/protocol.md section 5: response is against baseline (start of study treatment)",
 )  # fmt: skip
 def _baseline(record: PatientRecord) -> Iterator[Finding]:
     first = record.first_infusion_date
@@ -673,7 +674,7 @@ def _visit_once(record: PatientRecord) -> Iterator[Finding]:
     "RESP-WINDOW", "responses", "confirmed",
     "a day-28/56 response needs an assessment within +/- 3 days of the visit (unless NR by "
     "death or salvage)",
-    "paper, Methods: response at day 28 and day 56; PROTOCOL.md sections 4-5",
+    "paper, Methods: response at day 28 and day 56; docs/protocol.md sections 4-5",
 )  # fmt: skip
 def _response_window(record: PatientRecord) -> Iterator[Finding]:
     for row in record.responses:
@@ -696,7 +697,7 @@ def _response_window(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "RESP-OVERRIDE", "responses", "reason",
     "a confirmed response that differs from the computed one has a reason",
-    "PROTOCOL.md section 1: a hand-entered value is kept only as an override with a reason",
+    "docs/protocol.md section 1: a hand-entered value is kept only as an override with a reason",
 )  # fmt: skip
 def _response_override(record: PatientRecord) -> Iterator[Finding]:
     for row in record.responses:
@@ -712,7 +713,7 @@ def _response_override(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "RESP-NR-RULE", "responses", "confirmed",
     "after death or a salvage agent the response is NR",
-    "paper, Methods: patients given salvage agents are NR at day 28 and 56; PROTOCOL.md 5",
+    "paper, Methods: patients given salvage agents are NR at day 28 and 56; docs/protocol.md 5",
 )  # fmt: skip
 def _response_nr_rule(record: PatientRecord) -> Iterator[Finding]:
     for row in record.responses:
@@ -734,7 +735,7 @@ def _response_nr_rule(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "THER-NO-RUX", "therapies", "agent",
     "the baseline second-line agent is never ruxolitinib",
-    "paper, Methods: Interventions (PROTOCOL.md section 4)",
+    "paper, Methods: Interventions (docs/protocol.md section 4)",
 )  # fmt: skip
 def _no_ruxolitinib(record: PatientRecord) -> Iterator[Finding]:
     for row in record.therapies:
@@ -745,7 +746,7 @@ def _no_ruxolitinib(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "THER-SECOND-LINE", "therapies", "role",
     "one second-line agent; at most two salvage agents",
-    "paper, Methods: one agent, one or two added as salvage (PROTOCOL.md section 4)",
+    "paper, Methods: one agent, one or two added as salvage (docs/protocol.md section 4)",
 )  # fmt: skip
 def _therapy_counts(record: PatientRecord) -> Iterator[Finding]:
     second = [t for t in record.therapies if t.get("role") == "second_line"]
@@ -776,7 +777,7 @@ def _one_death(record: PatientRecord) -> Iterator[Finding]:
 @_check(
     "STER-START-DOSE", "steroid_doses", "dose_mg_per_day",
     "the first-line steroid starts at methylprednisolone 1-2 mg/kg/day or equivalent",
-    "paper, Methods: methylprednisolone 1-2 mg/kg/day (PROTOCOL.md section 3)",
+    "paper, Methods: methylprednisolone 1-2 mg/kg/day (docs/protocol.md section 3)",
 )  # fmt: skip
 def _steroid_start(record: PatientRecord) -> Iterator[Finding]:
     weight = _num(record.patient.get("weight_kg"))

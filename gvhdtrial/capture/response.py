@@ -1,14 +1,14 @@
 """The computed day-28 and day-56 response that the investigator confirms or overrides.
 
 The rule itself is the protocol engine's (:func:`gvhdtrial.protocol.assess_response`, paper's
-definitions, PROTOCOL.md section 5). This module only picks its inputs from the CRF rows:
+definitions, docs/protocol.md section 5). This module only picks its inputs from the CRF rows:
 
 - baseline = the assessment labelled ``baseline``, else the last assessment on or before the
   first infusion (the start of study treatment);
 - the visit assessment = the assessment nearest the visit's target day (day 28 or 56 from the
   first infusion) within ``RESPONSE_WINDOW_DAYS``;
 - died / salvage = a death event, or a salvage agent started, on or before the target date:
-  the response is then NR whatever the stages (PROTOCOL.md section 5).
+  the response is then NR whatever the stages (docs/protocol.md section 5).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from gvhdtrial.protocol import Measurements, OrganStages, assess_response, overa
 from gvhdtrial.protocol import stage_organs as _stage_organs
 
 # A response visit's assessment must fall within +/- 3 days of its target day (the protocol's
-# default visit window for weekly visits, PROTOCOL.md section 4).
+# default visit window for weekly visits, docs/protocol.md section 4).
 RESPONSE_WINDOW_DAYS: Final = 3
 
 MEASUREMENT_FIELDS: Final = tuple(f.name for f in fields(Measurements))
@@ -65,7 +65,7 @@ def _stages_or_none(row: Mapping[str, Any] | None) -> OrganStages | None:
 
 def baseline_assessment(record: PatientRecord) -> Row | None:
     """The baseline assessment: labelled ``baseline``, else the last on/before the first
-    infusion (start of study treatment, PROTOCOL.md section 5)."""
+    infusion (start of study treatment, docs/protocol.md section 5)."""
     labelled = [a for a in record.assessments if a.get("visit") == "baseline"]
     if labelled:
         return labelled[-1]
@@ -139,7 +139,7 @@ class ComputedResponse:
 
 
 def compute_response(record: PatientRecord, visit: str) -> ComputedResponse:
-    """The day-28 or day-56 response (PROTOCOL.md section 5) from the CRF rows, or why not."""
+    """The day-28 or day-56 response (docs/protocol.md section 5) from the CRF rows, or why not."""
     if visit not in RESPONSE_VISITS:
         raise ValueError(f"visit: {visit!r}; expected one of {', '.join(RESPONSE_VISITS)}")
     target = visit_target_date(record, visit)

@@ -1,7 +1,7 @@
 """The steroid-refractory category of a patient's first-line course, from the CRF rows.
 
 The rule is the protocol engine's :func:`gvhdtrial.protocol.steroid_refractory_category`
-(paper's four categories, PROTOCOL.md section 3); this module builds its input: daily doses in
+(paper's four categories, docs/protocol.md section 3); this module builds its input: daily doses in
 methylprednisolone mg/kg/day (agents converted with ``METHYLPREDNISOLONE_PER_MG``, summed per
 date, carried forward per agent) and the organ stages of the assessments from steroid start.
 """

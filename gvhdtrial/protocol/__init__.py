@@ -1,4 +1,4 @@
-"""The trial's clinical rules as pure functions over plain data (PROTOCOL.md sections 1-5).
+"""The trial's clinical rules as pure functions over plain data (docs/protocol.md sections 1-5).
 
 - staging: MAGIC organ stages from raw measurements (Harris et al., BBMT 2016);
 - grading: MAGIC and modified Glucksberg grades, IBMTR severity index;

@@ -1,4 +1,4 @@
-"""Eligibility screening (paper, Methods: Patients; PROTOCOL.md section 2).
+"""Eligibility screening (paper, Methods: Patients; docs/protocol.md section 2).
 
 ``screen`` checks every inclusion and exclusion criterion and returns every one that fails,
 with its code and a readable reason, not only the first. The criteria are one table,
@@ -19,7 +19,7 @@ from gvhdtrial.protocol.staging import OrganStages
 # Thresholds of the paper's criteria (Methods: Patients).
 MIN_AGE_YEARS: Final = 13
 MAX_AGE_YEARS: Final = 70
-MIN_MAGIC_GRADE: Final = 2  # "SR-aGVHD above grade II" = grade II-IV (PROTOCOL.md section 2)
+MIN_MAGIC_GRADE: Final = 2  # "SR-aGVHD above grade II" = grade II-IV (docs/protocol.md section 2)
 MAX_DAYS_ENROLMENT_TO_FIRST_INFUSION: Final = 3
 MIN_CREATININE_CLEARANCE_ML_MIN: Final = 30.0  # < 30 mL/min excludes
 SEVERE_HEART_FAILURE_NYHA: Final = (3, 4)

@@ -22,7 +22,7 @@ class GradeRule(NamedTuple):
     min_stage: Mapping[str, int]
 
 
-# MAGIC overall grade (Harris et al., BBMT 2016, Table 2; PROTOCOL.md section 1), top down:
+# MAGIC overall grade (Harris et al., BBMT 2016, Table 2; docs/protocol.md section 1), top down:
 # IV skin, liver or lower GI stage 4; III liver or lower GI stage 2-3; II skin 3, or liver, upper GI
 # or lower GI stage 1; I skin 1-2; else 0.
 MAGIC_GRADE_RULES: Final = (

@@ -1,6 +1,6 @@
 """Steroid refractoriness of acute GVHD, from the steroid course and serial organ stages.
 
-The paper (Methods: Patients; PROTOCOL.md section 3) names four categories:
+The paper (Methods: Patients; docs/protocol.md section 3) names four categories:
 
 1. progression after 3 days of steroids;
 2. failure to improve after 7 days;
@@ -48,7 +48,7 @@ from typing import Final, Literal
 from gvhdtrial.protocol._validation import require_choice, require_non_negative
 from gvhdtrial.protocol.staging import ORGANS, OrganStages
 
-# Prednisone 1 mg = methylprednisolone 0.8 mg (PROTOCOL.md section 3).
+# Prednisone 1 mg = methylprednisolone 0.8 mg (docs/protocol.md section 3).
 METHYLPREDNISOLONE_PER_PREDNISONE: Final = 0.8
 
 
@@ -80,7 +80,7 @@ class RefractorinessDefinition:
     new_organ_min_dose: float | None
 
 
-# One row per definition (PROTOCOL.md section 3: the paper's is the default, the others are
+# One row per definition (docs/protocol.md section 3: the paper's is the default, the others are
 # *configurable* alternatives).
 REFRACTORINESS_DEFINITIONS: Final[Mapping[str, RefractorinessDefinition]] = {
     # Paper, Methods: Patients: progression after 3 days, failure to improve after 7 days,

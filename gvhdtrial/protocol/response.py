@@ -1,6 +1,6 @@
 """Response of aGVHD to study treatment, compared organ by organ with the baseline stages.
 
-Two rule sets (PROTOCOL.md section 5, *configurable*):
+Two rule sets (docs/protocol.md section 5, *configurable*):
 
 ``rules="paper"`` (the trial's definitions, the default), evaluated in this order:
 
@@ -67,7 +67,7 @@ RESPONDING: Final = {
 VGPR_MAX_RESIDUAL_STAGE: Final = {"skin": 1, "liver": 0, "upper_gi": 0, "lower_gi": 0}
 
 # Durable complete response: CR lasting at least 4 weeks, reached within 100 days of the first
-# infusion (paper, Methods: Endpoints; PROTOCOL.md section 5).
+# infusion (paper, Methods: Endpoints; docs/protocol.md section 5).
 DCR_MIN_DURATION_DAYS: Final = 28
 DCR_ONSET_WITHIN_DAYS: Final = 100
 
@@ -88,7 +88,7 @@ def assess_response(
 ) -> Response:
     """Response at one assessment compared with the baseline stages (start of study treatment).
 
-    Criterion: paper, Methods and PROTOCOL.md section 5 (``rules="paper"``), or CIBMTR
+    Criterion: paper, Methods and docs/protocol.md section 5 (``rules="paper"``), or CIBMTR
     (Martin et al., BBMT 2009; REACH) with ``rules="cibmtr"``; see the module docstring for
     the order in which each rule set is evaluated.
     """
@@ -199,7 +199,7 @@ def time_to_first_response(
 ) -> int | None:
     """Days from ``origin_day`` to the first assessment showing a response, or None.
 
-    Criterion: PROTOCOL.md section 5 ("first day at which CR or PR is assessed"); a response is
+    Criterion: docs/protocol.md section 5 ("first day at which CR or PR is assessed"); a response is
     CR or PR under ``rules="paper"``, CR, VGPR or PR under ``rules="cibmtr"``. Days are study
     days (from randomization); pass the first infusion's day as ``origin_day`` to count from it.
     """

@@ -1,6 +1,6 @@
 """Organ staging of acute GVHD from raw measurements (MAGIC, Harris et al., BBMT 2016).
 
-Stages are derived from what was measured, never typed in (PROTOCOL.md section 1). Each organ's
+Stages are derived from what was measured, never typed in (docs/protocol.md section 1). Each organ's
 thresholds live in one table below; every stage is defined by comparing the value with the
 upper bound of the band below it, so there is no gap between printed thresholds (a bilirubin of
 3.05 mg/dL lies between "2.0 - 3.0" and "3.1 - 6.0" on paper and is stage 2 here).
@@ -50,8 +50,8 @@ SKIN_STAGE4_BSA_OVER: Final = 50.0
 SKIN_STAGE4_DESQUAMATION_OVER: Final = 5.0
 
 # Liver, total serum bilirubin in mg/dL (MAGIC, Harris et al., BBMT 2016, Table 1).
-# 0: < 2.0; 1: 2.0 - 3.0; 2: 3.1 - 6.0; 3: 6.1 - 15.0; 4: > 15.0. Closed as PROTOCOL.md section 1
-# says: 3.0 is stage 1 and 3.05 is stage 2.
+# 0: < 2.0; 1: 2.0 - 3.0; 2: 3.1 - 6.0; 3: 6.1 - 15.0; 4: > 15.0. Closed as docs/protocol.md
+# section 1 says: 3.0 is stage 1 and 3.05 is stage 2.
 LIVER_BILIRUBIN_BANDS: Final = (
     StageBand(stage=0, upper=2.0, closed=False),
     StageBand(stage=1, upper=3.0, closed=True),
@@ -60,7 +60,7 @@ LIVER_BILIRUBIN_BANDS: Final = (
 )
 LIVER_STAGE_ABOVE_BANDS: Final = 4
 
-# Bilirubin unit conversion: 1 mg/dL = 17.1 umol/L (PROTOCOL.md section 1).
+# Bilirubin unit conversion: 1 mg/dL = 17.1 umol/L (docs/protocol.md section 1).
 UMOL_PER_L_PER_MG_DL: Final = 17.1
 BILIRUBIN_UNITS: Final = ("mg/dL", "umol/L")
 # Converted values are rounded so that e.g. 51.3 umol/L is exactly 3.0 mg/dL, not 2.9999999.
@@ -97,16 +97,16 @@ LOWER_GI_BANDS: Final[Mapping[tuple[str, str], tuple[StageBand, ...]]] = {
 }
 LOWER_GI_STAGE_ABOVE_BANDS: Final = 3
 LOWER_GI_STAGE_SEVERE: Final = 4
-# Child thresholds apply at or below this weight (PROTOCOL.md section 1; MAGIC uses 50 kg).
+# Child thresholds apply at or below this weight (docs/protocol.md section 1; MAGIC uses 50 kg).
 CHILD_MAX_WEIGHT_KG: Final = 50.0
-# Stool mixed with urine counts as half stool (PROTOCOL.md section 1).
+# Stool mixed with urine counts as half stool (docs/protocol.md section 1).
 MIXED_STOOL_FRACTION: Final = 0.5
 
 LowerGiRule = Literal["volume_first", "episodes_first", "worst"]
 LOWER_GI_RULES: Final = ("volume_first", "episodes_first", "worst")
 """How to stage lower GI when both volume and episodes are measured (*configurable*).
 
-- ``volume_first`` (default, PROTOCOL.md section 1): the volume when measured, else episodes.
+- ``volume_first`` (default, docs/protocol.md section 1): the volume when measured, else episodes.
 - ``episodes_first``: the episode count when measured, else the volume.
 - ``worst``: the higher of the two stages.
 """
@@ -162,7 +162,7 @@ class OrganStages:
 def skin_stage(bsa_percent: float, bullae: bool = False, desquamation_percent: float = 0.0) -> int:
     """MAGIC skin stage from active erythema (% BSA), bullae and desquamation (% BSA).
 
-    Criterion: MAGIC (Harris et al., BBMT 2016, Table 1), closed as PROTOCOL.md section 1:
+    Criterion: MAGIC (Harris et al., BBMT 2016, Table 1), closed as docs/protocol.md section 1:
     0 no active rash; 1 < 25 %; 2 25-50 %; 3 > 50 %; 4 > 50 % with bullae and desquamation > 5 %.
     Desquamation is part of the involved skin, so it cannot exceed the erythema BSA.
     """
@@ -193,7 +193,7 @@ def liver_stage(bilirubin_mg_dl: float) -> int:
     """MAGIC liver stage from total bilirubin in mg/dL.
 
     Criterion: MAGIC (Harris et al., BBMT 2016, Table 1): 0 < 2.0; 1 2.0-3.0; 2 > 3.0-6.0;
-    3 > 6.0-15.0; 4 > 15.0 (bilirubin 3.0 is stage 1, 3.05 stage 2; PROTOCOL.md section 1).
+    3 > 6.0-15.0; 4 > 15.0 (bilirubin 3.0 is stage 1, 3.05 stage 2; docs/protocol.md section 1).
     """
     bilirubin = require_non_negative("bilirubin", bilirubin_mg_dl, "a total bilirubin >= 0 mg/dL")
     return _stage_from_bands(bilirubin, LIVER_BILIRUBIN_BANDS, LIVER_STAGE_ABOVE_BANDS)
@@ -220,7 +220,7 @@ def lower_gi_stage(
 ) -> int:
     """MAGIC lower GI stage from stool volume and/or episode count.
 
-    Criterion: MAGIC (Harris et al., BBMT 2016, Table 1) with PROTOCOL.md section 1:
+    Criterion: MAGIC (Harris et al., BBMT 2016, Table 1) with docs/protocol.md section 1:
 
     - Stage 4 for severe abdominal pain (needing opioids) with or without ileus, or grossly
       bloody stool, whatever the volume. Ileus is recorded but, as in MAGIC, does not by itself

@@ -1,6 +1,6 @@
 """Treatment plan: bags per infusion, infusion dates and the visit schedule.
 
-Paper, Methods: Interventions and Investigational agents; PROTOCOL.md section 4. Day 0 is the
+Paper, Methods: Interventions and Investigational agents; docs/protocol.md section 4. Day 0 is the
 first infusion; visit days count from it ("visited ... within day 56 ... after investigational
 product infusion").
 """
@@ -48,7 +48,7 @@ LATE_VISIT_DAYS: Final = (180, 360)
 
 @dataclass(frozen=True)
 class VisitWindows:
-    """Visit windows in days (*configurable*; PROTOCOL.md section 4 gives the defaults).
+    """Visit windows in days (*configurable*; docs/protocol.md section 4 gives the defaults).
 
     ``frequent``: the twice-weekly visits to day 56 (not set by the protocol; +/- 1 day keeps
     neighbouring windows from overlapping). ``weekly``: to day 100 (+/- 3). ``late``: days 180
@@ -125,7 +125,7 @@ def _require_weight(weight_kg: float) -> float:
 def bags_per_infusion(weight_kg: float, rounding: BagRounding = "nearest") -> int:
     """Bags per infusion: weight x 1e6 / 2e7, rounded to a whole bag, at least one.
 
-    ``rounding="nearest"`` (default, PROTOCOL.md section 4) rounds half up (2.5 -> 3, never
+    ``rounding="nearest"`` (default, docs/protocol.md section 4) rounds half up (2.5 -> 3, never
     banker's rounding); ``"up"`` always rounds up. Computed in decimal so that e.g. 50 kg is
     exactly 2.5 bags.
     """
@@ -162,7 +162,7 @@ def treatment_plan(
     rounding: BagRounding = "nearest",
     windows: VisitWindows | None = None,
 ) -> TreatmentPlan:
-    """The treatment plan of one patient (paper, Methods; PROTOCOL.md section 4).
+    """The treatment plan of one patient (paper, Methods; docs/protocol.md section 4).
 
     8 infusions twice weekly (days 0, 3, 7, 10, 14, 17, 21, 24), or 16 (to day 52) when the
     day-28 response is PR; CR, NR, PD or an unknown response (None) plan 8. Bags per infusion as

@@ -2,8 +2,8 @@
 
 The paper (Methods, "Randomization and double-blind design") used a "multi-centre sub-block
 randomization" generated once in SAS: 1:1, stratified by centre, blocks ("sub-blocks") of randomly
-varying size. PROTOCOL.md section 9 adds that the schedule is generated once from a recorded seed
-and can be regenerated bit for bit.
+varying size. docs/protocol.md section 9 adds that the schedule is generated once from a recorded
+seed and can be regenerated bit for bit.
 
 Algorithm (``ALGORITHM``; changing it changes the bytes, so it carries a version):
 

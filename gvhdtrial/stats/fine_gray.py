@@ -1,7 +1,7 @@
 """Fine-Gray subdistribution hazard regression, as ``cmprsk::crr`` computes it.
 
 Fine JP, Gray RJ. A proportional hazards model for the subdistribution of a competing
-risk. JASA 1999;94:496-509. The formulas are those of /work/shared/spec/ALGORITHMS.md:
+risk. JASA 1999;94:496-509. The formulas are those of docs/fine_gray.md:
 
 * censoring weights from the Kaplan-Meier estimate of the censoring distribution,
   evaluated just before each time (``G(u-)``); a subject with a competing event stays in
@@ -172,7 +172,7 @@ def _score_information_raw(des: _Design, beta: FloatArray):
 
 
 def _sandwich_middle(des: _Design, r: FloatArray, e: FloatArray, dl: FloatArray) -> FloatArray:
-    """sum_i (eta_i + psi_i)(eta_i + psi_i)' (ALGORITHMS.md, 'Variance')."""
+    """sum_i (eta_i + psi_i)(eta_i + psi_i)' (docs/fine_gray.md, 'Variance')."""
     x = des.x
     m = des.n_le
     # eta_i = [event] (Z_i - E_k(i)) - r_i sum_k w_ik (Z_i - E_k) dL_k

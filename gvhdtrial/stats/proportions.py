@@ -1,6 +1,6 @@
 """Two proportions between arms: the analysis plan's test rule and the odds ratio.
 
-The rule (PROTOCOL.md section 8; the paper's "Statistical analysis": "the chi-square test,
+The rule (docs/protocol.md section 8; the paper's "Statistical analysis": "the chi-square test,
 or two-sided Fisher's exact test, was selected ... according to the total sample size and
 minimum theoretical frequency"), in order, with N the total and E the smallest expected
 cell count of the 2 x 2 table:
@@ -27,7 +27,7 @@ from gvhdtrial.stats._format import box, fmt_num, fmt_p
 
 Test = Literal["pearson", "yates", "fisher"]
 
-# The thresholds of the rule, in one place (PROTOCOL.md section 8).
+# The thresholds of the rule, in one place (docs/protocol.md section 8).
 MIN_TOTAL_FOR_CHI_SQUARE = 40
 MIN_EXPECTED_FOR_PEARSON = 5.0
 MIN_EXPECTED_FOR_YATES = 1.0

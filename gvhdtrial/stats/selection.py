@@ -4,7 +4,7 @@ The paper ("Statistical analysis"): the post-hoc univariable analysis covers age
 diagnosis, conditioning, donor type, CD34+ dose, prophylaxis, steroid response, grade,
 organ involvement, number of organs, baseline steroid dose and second-line agent;
 "only variables with p value < 0.1 in the univariable analysis were included in the
-multivariable analysis" (PROTOCOL.md section 8). Models: logistic (response rates),
+multivariable analysis" (docs/protocol.md section 8). Models: logistic (response rates),
 Cox (OS), Fine-Gray (FFS, chronic GVHD).
 
 A candidate's univariable p-value tests the whole variable (all its dummy variables at

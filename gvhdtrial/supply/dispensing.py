@@ -1,6 +1,6 @@
 """Dispensing: which kits to hand out for one infusion, and site stock levels.
 
-PROTOCOL.md section 4: bags per infusion = weight x 10^6 cells/kg / 2 x 10^7 cells per bag,
+docs/protocol.md section 4: bags per infusion = weight x 10^6 cells/kg / 2 x 10^7 cells per bag,
 rounded to the nearest whole bag, at least one. The choice takes available (received) kits of the
 patient's arm at the patient's site that are still in date on the infusion day, earliest expiry
 first (then tracking number, for a deterministic answer). A refusal never names the arm.
@@ -17,12 +17,12 @@ from gvhdtrial.supply.custody import KitStatus
 
 
 def bags_for_infusion(weight_kg: float) -> int:
-    """Bags for one infusion: the protocol engine's rule (PROTOCOL.md section 4), not a copy."""
+    """Bags for one infusion: the protocol engine's rule (docs/protocol.md section 4)."""
     return bags_per_infusion(weight_kg)
 
 
 def delivered_cells_per_kg(bags: int, weight_kg: float) -> float:
-    """What the patient actually receives (always reported, PROTOCOL.md section 4)."""
+    """What the patient actually receives (always reported, docs/protocol.md section 4)."""
     return bags * CELLS_PER_BAG / weight_kg
 
 

@@ -3,8 +3,8 @@
 Every label field a blinded person can see (tracking number, packaging lot, expiry) is drawn the
 same way for both arms: packaging lots hold both arms in equal numbers and share one expiry, the
 tracking numbers are random, and the list is shuffled. Only the kit's ``arm`` (kept from blinded
-users by the service) tells the arms apart. PROTOCOL.md section 4: one bag holds 2.0 x 10^7 MSCs
-in 50 mL; placebo bags are identical (50 mL saline).
+users by the service) tells the arms apart. docs/protocol.md section 4: one bag holds 2.0 x 10^7
+MSCs in 50 mL; placebo bags are identical (50 mL saline).
 """
 
 from __future__ import annotations

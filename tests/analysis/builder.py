@@ -26,7 +26,7 @@ from tests._trial_rows import (
 RAND0 = dt.date(2021, 1, 10)
 INFUSION_DAYS = (1, 4, 8, 11, 15, 18, 22, 25, 29, 32, 36, 39, 43, 46, 50, 53)
 
-# Raw measurements giving known MAGIC stages (PROTOCOL.md section 1).
+# Raw measurements giving known MAGIC stages (docs/protocol.md section 1).
 SKIN3 = {"skin_bsa_percent": "60"}  # skin stage 3 (> 50 % BSA)
 SKIN1 = {"skin_bsa_percent": "10"}  # skin stage 1
 GUT2 = {"stool_ml_per_day": "1200"}  # lower GI stage 2 (1000-1500 mL, adult)

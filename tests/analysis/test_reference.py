@@ -3,7 +3,7 @@
 Skipped, with the reason, while data/reference/ does not exist (the generator in reference/
 writes it). Count-based numbers (Tables 1-3, CONSORT, the text's counts, p-values and odds
 ratios computed from counts, medians of doses and response time) must be exact; the known
-misprints of the paper (PROTOCOL.md section 10) are the only allowed differences. The 2-year
+misprints of the paper (docs/protocol.md section 10) are the only allowed differences. The 2-year
 estimates, HRs and their p-values are reported in ``published_vs_reproduced`` but not asserted
 here: the generator matches them by a seeded search, not exactly.
 """
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
     reason="data/reference/ does not exist yet (written by the reference/ generator)",
 )
 
-#: Published cells that differ by the paper's own misprints (PROTOCOL.md section 10) or
+#: Published cells that differ by the paper's own misprints (docs/protocol.md section 10) or
 #: rounding, and the grade III p-value printed by Pearson where the SAP rule gives Fisher.
 ALLOWED = {
     ("Table 1: aGVHD organ involvement, n (%) | Gut", "ITT", "control"),

@@ -168,7 +168,7 @@ def test_two_runs_write_identical_bytes(tmp_path: Path) -> None:
 
 
 def test_published_table2_p_values_follow_from_their_counts() -> None:
-    """SAP rule (PROTOCOL.md section 8) on the published counts gives every printed p-value,
+    """SAP rule (docs/protocol.md section 8) on the published counts gives every printed p-value,
     except the text's grade III comparison (printed by Pearson; the rule gives Fisher)."""
     from gvhdtrial.analysis.published import _same_precision
     from gvhdtrial.stats import compare_proportions

@@ -9,12 +9,10 @@ import pytest
 
 from gvhdtrial.data import ctcae
 
-TABLE3 = Path("/work/shared/spec/published/table3.csv")
+TABLE3 = Path(__file__).resolve().parents[2] / "gvhdtrial/analysis/published/table3.csv"
 
 
 def _table3_terms() -> list[str]:
-    if not TABLE3.exists():
-        pytest.skip("published tables not available")
     with TABLE3.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     # rows with counts are AE terms; the rest are headings; the first row is the total

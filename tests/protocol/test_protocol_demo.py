@@ -1,4 +1,4 @@
-"""The worked example behind ``gvhdtrial demo`` (PROTOCOL.md sections 1-5 on one patient)."""
+"""The worked example behind ``gvhdtrial demo`` (docs/protocol.md sections 1-5 on one patient)."""
 
 from __future__ import annotations
 

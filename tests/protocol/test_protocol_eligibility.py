@@ -1,4 +1,4 @@
-"""Golden tests for screening (paper, Methods: Patients; PROTOCOL.md section 2)."""
+"""Golden tests for screening (paper, Methods: Patients; docs/protocol.md section 2)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Golden tests for the overall grade and the IBMTR index; each case is named by its rule.
 
-MAGIC: Harris et al., BBMT 2016 (PROTOCOL.md section 1). Modified Glucksberg: Przepiorka et al.,
-Keystone 1994 consensus, BMT 1995. IBMTR severity index: Rowlings et al., BJH 1997.
+MAGIC: Harris et al., BBMT 2016 (docs/protocol.md section 1). Modified Glucksberg: Przepiorka et
+al., Keystone 1994 consensus, BMT 1995. IBMTR severity index: Rowlings et al., BJH 1997.
 """
 
 from __future__ import annotations

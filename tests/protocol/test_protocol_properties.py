@@ -1,6 +1,6 @@
 """Property tests (hypothesis) of the protocol engine.
 
-- Raising any raw measurement never lowers a stage or the grade (PROTOCOL.md section 1).
+- Raising any raw measurement never lowers a stage or the grade (docs/protocol.md section 1).
 - An unchanged, involved patient is NR; CR only when every current stage is 0 (section 5).
 - The engine never raises on valid input.
 """

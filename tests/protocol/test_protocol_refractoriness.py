@@ -1,5 +1,5 @@
 """Golden tests for steroid refractoriness: the paper's four categories (Methods: Patients;
-PROTOCOL.md section 3), EBMT-NIH-CIBMTR 2018 (Schoemans et al., BMT 2018) and REACH
+docs/protocol.md section 3), EBMT-NIH-CIBMTR 2018 (Schoemans et al., BMT 2018) and REACH
 (Jagasia et al., Blood 2020; Zeiser et al., NEJM 2020)."""
 
 from __future__ import annotations

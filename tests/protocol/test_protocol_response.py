@@ -1,4 +1,4 @@
-"""Golden tests for response (paper, Methods; PROTOCOL.md section 5) and the CIBMTR rule set
+"""Golden tests for response (paper, Methods; docs/protocol.md section 5) and the CIBMTR rule set
 (Martin et al., BBMT 2009; REACH), durable complete response and time to first response."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Golden truth tables for MAGIC organ staging (Harris et al., BBMT 2016, Table 1).
 
-Every row and every boundary of PROTOCOL.md section 1 is a named case; the id is the clause.
+Every row and every boundary of docs/protocol.md section 1 is a named case; the id is the clause.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ LIVER_TRUTH_TABLE = [
     ("stage 0: normal bilirubin", 0.0, 0),
     ("stage 0: just under 2.0", 1.99, 0),
     ("stage 1: 2.0 is closed into stage 1", 2.0, 1),
-    ("stage 1: 3.0 is closed into stage 1 (PROTOCOL.md)", 3.0, 1),
-    ("stage 2: 3.05 lies in the printed gap and is stage 2 (PROTOCOL.md)", 3.05, 2),
+    ("stage 1: 3.0 is closed into stage 1 (docs/protocol.md)", 3.0, 1),
+    ("stage 2: 3.05 lies in the printed gap and is stage 2 (docs/protocol.md)", 3.05, 2),
     ("stage 2: 3.1", 3.1, 2),
     ("stage 2: 6.0 is closed into stage 2", 6.0, 2),
     ("stage 3: 6.05 lies in the printed gap and is stage 3", 6.05, 3),
@@ -82,8 +82,14 @@ LOWER_GI_TRUTH_TABLE = [
     ("adult volume stage 1: 999 mL", 999.0, None, None, 1),
     ("adult volume stage 1: 999.5 mL in the printed gap", 999.5, None, None, 1),
     ("adult volume stage 2: 1000 mL", 1000.0, None, None, 2),
-    ("adult volume stage 2: 1500 mL is closed into stage 2 (PROTOCOL.md)", 1500.0, None, None, 2),
-    ("adult volume stage 3: 1501 mL (PROTOCOL.md)", 1501.0, None, None, 3),
+    (
+        "adult volume stage 2: 1500 mL is closed into stage 2 (docs/protocol.md)",
+        1500.0,
+        None,
+        None,
+        2,
+    ),
+    ("adult volume stage 3: 1501 mL (docs/protocol.md)", 1501.0, None, None, 3),
     ("adult volume stage 3: 1500.5 mL in the printed gap", 1500.5, None, None, 3),
     ("adult episodes stage 0: 2", None, 2.0, None, 0),
     ("adult episodes stage 1: 3", None, 3.0, None, 1),

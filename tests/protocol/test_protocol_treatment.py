@@ -1,4 +1,4 @@
-"""Golden tests for the treatment plan (paper, Methods; PROTOCOL.md section 4)."""
+"""Golden tests for the treatment plan (paper, Methods; docs/protocol.md section 4)."""
 
 from __future__ import annotations
 

@@ -129,7 +129,7 @@ def test_consort(attributes: pd.DataFrame, arm: str) -> None:
 @pytest.mark.parametrize("arm", T.ARMS)
 def test_per_protocol_is_at_least_8_infusions(attributes: pd.DataFrame, arm: str) -> None:
     sub = attributes[attributes["arm"] == arm]
-    assert ((sub["n_infusions"] >= 8) == sub["in_pp"]).all(), "PROTOCOL.md 10: PP = >= 8 infusions"
+    assert ((sub["n_infusions"] >= 8) == sub["in_pp"]).all(), "protocol 10: PP = >= 8"
 
 
 @pytest.mark.parametrize("arm", T.ARMS)

@@ -281,7 +281,7 @@ def make_fake_results(blinded: bool = False) -> AnalysisResults:
             "pp_reading": "literal: >= 8 infusions received",
             "windows": {"d28": [21, 35]},
         },
-        notes=["Per-protocol: the literal reading, received >= 8 infusions (PROTOCOL.md 10)."],
+        notes=["Per-protocol: the literal reading, received >= 8 infusions (docs/protocol.md 10)."],
         blinded=blinded,
         synthetic_statement=SYNTHETIC_STATEMENT,
     )

@@ -1,4 +1,4 @@
-"""Dispensing choice and bag count (PROTOCOL.md section 4)."""
+"""Dispensing choice and bag count (docs/protocol.md section 4)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 """The investigator's confirmation of the computed day-28/56 response (issue 7).
 
 The computed response is the protocol engine's (kept as computed at confirmation time); the
-investigator confirms it or overrides it with a reason (PROTOCOL.md section 1: a hand-entered
+investigator confirms it or overrides it with a reason (docs/protocol.md section 1: a hand-entered
 value is kept only as an override with a reason). The day-28 confirmation sets the plan: PR
 continues to 16 infusions.
 """
