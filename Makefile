@@ -58,8 +58,9 @@ pytest: $(STAMP)
 
 ## R (Debian packages) is needed only to regenerate fixtures and run benchmarks
 r-deps:
-	@command -v Rscript >/dev/null && Rscript -e 'library(survival); library(cmprsk)' >/dev/null 2>&1 || \
-	  ($(APT) update && $(APT) install -y r-base-core r-cran-survival r-cran-cmprsk)
+	@command -v Rscript >/dev/null && \
+	  Rscript -e 'library(survival); library(cmprsk); library(rpact)' >/dev/null 2>&1 || \
+	  ($(APT) update && $(APT) install -y r-base-core r-cran-survival r-cran-cmprsk r-cran-rpact)
 
 ## make fixtures: regenerate the frozen R reference values in tests/fixtures/
 fixtures: $(STAMP) r-deps
@@ -67,6 +68,7 @@ fixtures: $(STAMP) r-deps
 	Rscript tests/fixtures/survival_reference.R
 	$(PY) tests/fixtures/competing_datasets.py
 	Rscript tests/fixtures/competing_reference.R
+	Rscript tests/fixtures/design_reference.R
 
 ## make bench: this engine and R side by side, ratios printed
 bench: $(STAMP) r-deps
