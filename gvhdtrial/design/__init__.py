@@ -4,5 +4,15 @@ Names are rpact's in snake_case, for arguments and result attributes alike.
 """
 
 from gvhdtrial.design.group_sequential import TrialDesign, group_sequential
+from gvhdtrial.design.rates import RatesPlan, power_rates, sample_size_rates
+from gvhdtrial.design.survival import SurvivalPlan, sample_size_survival
 
-__all__ = ["TrialDesign", "group_sequential"]
+__all__ = [
+    "RatesPlan",
+    "SurvivalPlan",
+    "TrialDesign",
+    "group_sequential",
+    "power_rates",
+    "sample_size_rates",
+    "sample_size_survival",
+]
