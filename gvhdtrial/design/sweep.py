@@ -85,6 +85,7 @@ def run_counts(
     scheduler_address: str | None = None,
     processes: bool = True,
     progress: bool = True,
+    client: Any = None,
 ) -> list[np.ndarray]:
     """Summed count vectors of every scenario (module docstring)."""
     if iterations <= 0:
@@ -106,7 +107,9 @@ def run_counts(
         transient=True,
     ) as bar:
         job = bar.add_task("blocks", total=len(tasks))
-        if n_workers == 0 and scheduler_address is None:
+        if client is not None:
+            _submit_all(client, scenarios, tasks, add, lambda: bar.advance(job))
+        elif n_workers == 0 and scheduler_address is None:
             for i, size, s in tasks:
                 add(i, _run_block(scenarios[i], size, s))
                 bar.advance(job)
@@ -123,8 +126,20 @@ def run_counts(
     return [t for t in totals if t is not None]
 
 
+def _submit_all(client, scenarios, tasks, add, tick) -> None:
+    from dask.distributed import as_completed
+
+    futures = {}
+    scattered = client.scatter(list(scenarios), broadcast=True)
+    for i, size, s in tasks:
+        futures[client.submit(_run_block, scattered[i], size, s, pure=False)] = i
+    for fut in as_completed(futures):
+        add(futures[fut], fut.result())
+        tick()
+
+
 def _run_on_dask(scenarios, tasks, add, tick, n_workers, scheduler_address, processes) -> None:
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster
 
     cluster = None
     if scheduler_address is None:
@@ -138,14 +153,7 @@ def _run_on_dask(scenarios, tasks, add, tick, n_workers, scheduler_address, proc
     else:
         client = Client(scheduler_address)
     try:
-        futures = {}
-        scattered = client.scatter(list(scenarios), broadcast=True)
-        for i, size, s in tasks:
-            fut = client.submit(_run_block, scattered[i], size, s, pure=False)
-            futures[fut] = i
-        for fut in as_completed(futures):
-            add(futures[fut], fut.result())
-            tick()
+        _submit_all(client, scenarios, tasks, add, tick)
     finally:
         client.close()
         if cluster is not None:
@@ -161,8 +169,12 @@ def sweep_rates(
     scheduler_address: str | None = None,
     processes: bool = True,
     progress: bool = True,
+    client: Any = None,
 ) -> pd.DataFrame:
-    """Simulate every scenario; a tidy table with one row per scenario and look."""
+    """Simulate every scenario; a tidy table with one row per scenario and look.
+
+    ``client``: an existing ``dask.distributed.Client`` to run on (else one is made).
+    """
     counts = run_counts(
         scenarios,
         iterations=iterations,
@@ -171,6 +183,7 @@ def sweep_rates(
         scheduler_address=scheduler_address,
         processes=processes,
         progress=progress,
+        client=client,
     )
     rows = []
     for sc, c in zip(scenarios, counts, strict=True):
