@@ -74,6 +74,7 @@ fixtures: $(STAMP) r-deps
 bench: $(STAMP) r-deps
 	$(PY) benchmarks/bench_competing_risks.py
 	$(PY) benchmarks/bench_cox.py
+	$(PY) benchmarks/bench_design_simulation.py
 
 clean:
 	rm -rf .venv build *.egg-info .pytest_cache .mypy_cache .ruff_cache

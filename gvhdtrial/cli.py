@@ -46,6 +46,10 @@ from gvhdtrial.web.cli import import_command as _import  # noqa: E402
 app.command("import")(_import)
 app.command("export")(_export)
 
+from gvhdtrial.design.cli import app as _design_app  # noqa: E402
+
+app.add_typer(_design_app, name="design")
+
 
 @app.command()
 def version() -> None:
