@@ -24,7 +24,7 @@ def _p_values(n1: int, n2: int) -> np.ndarray:
     p = np.ones((n1 + 1, n2 + 1))
     for x1 in range(n1 + 1):
         for x2 in range(n2 + 1):
-            p[x1, x2] = _p_value(x1, n1, x2, n2)  # an empty margin: p = 1
+            p[x1, x2] = sap_p_value(x1, n1, x2, n2)  # an empty margin: p = 1
     p.setflags(write=False)
     return p
 
@@ -44,7 +44,8 @@ def sap_rejection_region(n1: int, n2: int, alpha: float = 0.05, direction: bool 
 
 
 @cache
-def _p_value(x1: int, n1: int, x2: int, n2: int) -> float:
+def sap_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
+    """p-value of the plan's rule for one table (1 when a margin is empty), remembered."""
     if (x1 + x2) in (0, n1 + n2):
         return 1.0
     return compare_proportions(x1, n1, x2, n2).p_value
@@ -71,7 +72,7 @@ def sap_power(
         for x2 in np.flatnonzero(f2 > NEGLIGIBLE):
             if direction and x1 * n2 <= x2 * n1:
                 continue
-            if _p_value(int(x1), n1, int(x2), n2) <= alpha:
+            if sap_p_value(int(x1), n1, int(x2), n2) <= alpha:
                 total += f1[x1] * f2[x2]
     return float(total)
 

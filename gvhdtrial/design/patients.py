@@ -25,8 +25,8 @@ from the assumed response rates (a patient may die before day 28 or drop out), a
 competing-risks times above. Day-28 response is classified by the protocol engine
 (:func:`gvhdtrial.protocol.assess_response`: death -> NR, CR, PD, PR, NR), and each trial
 is analysed like a real one: ORR by :func:`gvhdtrial.stats.compare_proportions` (the
-analysis plan's rule) and the competing-risks endpoint by
-:func:`gvhdtrial.stats.gray_test`.
+analysis plan's rule; each distinct table's p-value is computed once and remembered) and
+the competing-risks endpoint by :func:`gvhdtrial.stats.gray_test`.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ import numpy as np
 from scipy import integrate
 from scipy.special import ndtri
 
+from gvhdtrial.design.exact import sap_p_value
 from gvhdtrial.protocol import OrganStages, Response, assess_response
-from gvhdtrial.stats import compare_proportions, gray_test
+from gvhdtrial.stats import gray_test
 
 
 @dataclass(frozen=True)
@@ -211,14 +212,8 @@ class PatientTrialScenario:
         x1 = int(responder[arm == 1].sum())
         x2 = int(responder[arm == 0].sum())
         n1 = int((arm == 1).sum())
-        orr_reject = (
-            (
-                compare_proportions(x1, n1, x2, n - n1).p_value <= self.alpha
-                and x1 / n1 > x2 / (n - n1)
-            )
-            if 0 < x1 + x2 < n
-            else False
-        )
+        # the analysis plan's rule (compare_proportions), each table computed once
+        orr_reject = sap_p_value(x1, n1, x2, n - n1) <= self.alpha and x1 * (n - n1) > x2 * n1
         time, status = self.competing.draw(rng, arm == 1)
         if (status == 1).any():
             g = gray_test(time, status, arm)

@@ -23,16 +23,17 @@ CASES = reference()["designs"]
 
 
 def _case_id(case: dict) -> str:
-    a = case["args"]
-    eq = np.allclose(np.diff([0, *a["informationRates"]]), 1 / a["kMax"][0])
-    extra = "".join(
-        f"-{k}" for k in ("typeBetaSpending", "bindingFutility", "futilityBounds") if k in a
-    )
-    binding = "-binding" if a.get("bindingFutility") == [True] else ""
-    return (
-        f"{a['typeOfDesign'][0]}{extra}{binding}-sided{a['sided'][0]}-k{a['kMax'][0]}"
-        f"-{'equal' if eq else 'unequal'}"
-    )
+    a = design_kwargs(case["args"])
+    eq = np.allclose(np.diff([0, *a["information_rates"]]), 1 / a["k_max"])
+    parts = [a["type_of_design"]]
+    if a.get("type_beta_spending"):
+        parts.append(a["type_beta_spending"])
+    if a.get("futility_bounds") is not None:
+        parts.append("user-futility")
+    if a.get("binding_futility"):
+        parts.append("binding")
+    parts += [f"sided{a['sided']}", f"k{a['k_max']}", "equal" if eq else "unequal"]
+    return "-".join(parts)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{i}-{_case_id(c)}" for i, c in enumerate(CASES)])

@@ -50,3 +50,21 @@ def test_plot_is_written(local_table, tmp_path):
 def test_empty_sweep_is_refused():
     with pytest.raises(ValueError, match="no scenarios"):
         sweep_rates([], iterations=10, n_workers=0, progress=False)
+
+
+@pytest.mark.slow
+def test_scheduler_address_runs_on_that_scheduler(local_table):
+    """``scheduler_address`` connects to an existing scheduler (here a local one)."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        table = sweep_rates(
+            SCENARIOS,
+            iterations=ITERATIONS,
+            seed=3,
+            scheduler_address=cluster.scheduler_address,
+            progress=False,
+        )
+    pd.testing.assert_frame_equal(table, local_table, check_exact=True)
