@@ -84,6 +84,15 @@ def _sds(pi1: float, pi2: float, r: float) -> tuple[float, float]:
     return s0, s1
 
 
+def _supported(normal_approximation: bool, theta_h0: float, groups: int) -> None:
+    if normal_approximation is not True:
+        raise ValueError("normal_approximation=False is not implemented (use exact_rates)")
+    if theta_h0 != 0:
+        raise ValueError(f"theta_h0 = {theta_h0}: only H0 pi1 - pi2 = 0 is implemented")
+    if groups != 2:
+        raise ValueError(f"groups = {groups}: only two groups are implemented")
+
+
 def _check(pi1, pi2, r):
     for name, p in (("pi1", pi1), ("pi2", pi2)):
         if not 0 < p < 1:
@@ -147,10 +156,15 @@ def sample_size_rates(
     pi1: float,
     pi2: float,
     allocation_ratio_planned: float = 1.0,
+    normal_approximation: bool = True,
+    theta_h0: float = 0.0,
+    groups: int = 2,
 ) -> RatesPlan:
     """Maximum total sample size for pi1 vs pi2 (rpact's ``getSampleSizeRates``, groups=2,
     normal approximation, theta_h0 = 0). ``design`` defaults to a fixed one-sided design
-    at alpha 0.025, power 0.8."""
+    at alpha 0.025, power 0.8. Other ``normal_approximation``, ``theta_h0`` and ``groups``
+    than the defaults are refused (not implemented)."""
+    _supported(normal_approximation, theta_h0, groups)
     design = design or group_sequential(k_max=1)
     r = float(allocation_ratio_planned)
     _check(pi1, pi2, r)
@@ -170,8 +184,12 @@ def power_rates(
     pi2: float,
     max_number_of_subjects: float,
     allocation_ratio_planned: float = 1.0,
+    normal_approximation: bool = True,
+    theta_h0: float = 0.0,
+    groups: int = 2,
 ) -> RatesPlan:
     """Power and expected sample size at a given maximum total N (rpact's ``getPowerRates``)."""
+    _supported(normal_approximation, theta_h0, groups)
     design = design or group_sequential(k_max=1)
     r = float(allocation_ratio_planned)
     _check(pi1, pi2, r)

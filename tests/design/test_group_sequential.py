@@ -107,3 +107,27 @@ def test_two_looks_against_bivariate_normal():
 def test_bad_input_names_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):
         group_sequential(**{"k_max": 3, **kwargs})
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    gamma=st.floats(0.5, 4.0),
+    cuts=st.lists(st.floats(0.1, 0.9), min_size=1, max_size=3, unique=True),
+    alpha=st.sampled_from([0.01, 0.025, 0.05]),
+)
+def test_alpha_spending_spends_exactly_the_function(gamma, cuts, alpha):
+    """Kim-DeMets spending alpha t^gamma: the error spent by look k is alpha t_k^gamma
+    (Lan & DeMets 1983), whatever the information rates."""
+    t = sorted(c for c in cuts if min(abs(c - x) for x in [*cuts, 1.0] if x != c) > 0.02)
+    if not t:
+        return
+    rates = [*t, 1.0]
+    d = group_sequential(
+        k_max=len(rates),
+        alpha=alpha,
+        information_rates=rates,
+        type_of_design="asKD",
+        gamma_a=gamma,
+    )
+    np.testing.assert_allclose(d.alpha_spent, alpha * np.array(rates) ** gamma, atol=1e-9)
+    assert np.all(np.diff(d.alpha_spent) >= 0)

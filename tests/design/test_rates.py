@@ -80,6 +80,9 @@ def test_fixed_design_power_at_the_planned_size_is_the_planned_power():
         ({"pi1": 1.2, "pi2": 0.3}, "pi1"),
         ({"pi1": 0.3, "pi2": 0.3}, "differ"),
         ({"pi1": 0.5, "pi2": 0.3, "allocation_ratio_planned": 0}, "allocation_ratio_planned"),
+        ({"pi1": 0.5, "pi2": 0.3, "theta_h0": 0.1}, "theta_h0"),
+        ({"pi1": 0.5, "pi2": 0.3, "groups": 1}, "groups"),
+        ({"pi1": 0.5, "pi2": 0.3, "normal_approximation": False}, "normal_approximation"),
     ],
 )
 def test_bad_rates_name_the_argument(kwargs, message):
