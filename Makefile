@@ -59,8 +59,9 @@ pytest: $(STAMP)
 ## R (Debian packages) is needed only to regenerate fixtures and run benchmarks
 r-deps:
 	@command -v Rscript >/dev/null && \
-	  Rscript -e 'library(survival); library(cmprsk); library(rpact)' >/dev/null 2>&1 || \
-	  ($(APT) update && $(APT) install -y r-base-core r-cran-survival r-cran-cmprsk r-cran-rpact)
+	  Rscript -e 'library(survival); library(cmprsk); library(rpact); library(mets)' >/dev/null 2>&1 || \
+	  ($(APT) update && $(APT) install -y r-base-core r-cran-survival r-cran-cmprsk r-cran-rpact \
+	    r-cran-mets)
 
 ## make fixtures: regenerate the frozen R reference values in tests/fixtures/
 fixtures: $(STAMP) r-deps
@@ -69,6 +70,8 @@ fixtures: $(STAMP) r-deps
 	$(PY) tests/fixtures/competing_datasets.py
 	Rscript tests/fixtures/competing_reference.R
 	Rscript tests/fixtures/design_reference.R
+	$(PY) tests/fixtures/registry_make_data.py
+	Rscript tests/fixtures/registry_reference.R
 
 ## make bench: this engine and R side by side, ratios printed
 bench: $(STAMP) r-deps

@@ -4,6 +4,7 @@ The public API is listed here; everything else in this package is private.
 """
 
 # --- proportions, Table 1 tests, survival, Cox, logistic, selection; competing risks ---
+from gvhdtrial.stats.cause_specific import cause_specific_cox
 from gvhdtrial.stats.competing_risks import (
     CumincCurve,
     CumincPoints,
@@ -12,10 +13,10 @@ from gvhdtrial.stats.competing_risks import (
     cuminc,
     gray_test,
 )
-from gvhdtrial.stats.cox import ConvergenceWarning, CoxResult, cox
-from gvhdtrial.stats.fine_gray import FineGrayResult, fine_gray
+from gvhdtrial.stats.cox import ConvergenceWarning, CoxResult, CoxZphResult, cox, cox_zph
+from gvhdtrial.stats.fine_gray import FineGrayResult, MonotoneLikelihoodError, fine_gray
 from gvhdtrial.stats.group_comparisons import TestResult, cmh_test, t_test, wilcoxon_rank_sum
-from gvhdtrial.stats.proportions import ProportionComparison, compare_proportions
+from gvhdtrial.stats.proportions import ProportionComparison, compare_proportions, fisher_test
 from gvhdtrial.stats.regression import LogisticResult, PerfectSeparationError, logistic
 from gvhdtrial.stats.selection import SelectionResult, univariable_then_multivariable
 from gvhdtrial.stats.survival import (
@@ -34,6 +35,8 @@ __all__ += [
     "CumincResult",
     "FineGrayResult",
     "GrayTestResult",
+    "MonotoneLikelihoodError",
+    "cause_specific_cox",
     "cuminc",
     "fine_gray",
     "gray_test",
@@ -41,6 +44,7 @@ __all__ += [
 __all__ += [
     "ConvergenceWarning",
     "CoxResult",
+    "CoxZphResult",
     "KaplanMeier",
     "KaplanMeierGroups",
     "LogRank",
@@ -53,6 +57,8 @@ __all__ += [
     "cmh_test",
     "compare_proportions",
     "cox",
+    "cox_zph",
+    "fisher_test",
     "kaplan_meier",
     "logistic",
     "logrank",

@@ -259,6 +259,10 @@ def cuminc(
     When ``group`` is given (two or more groups), ``.tests`` holds Gray's test for every
     cause (``rho`` and ``strata`` as in cuminc; strata affect only the tests). A cause with
     no events in a group gives a zero curve there.
+
+    >>> res = cuminc([2, 3, 3, 5, 6, 7, 8, 9, 10, 12], [1, 2, 0, 1, 1, 2, 0, 1, 2, 0])
+    >>> round(float(res.at([5], cause=1).est[0]), 4)
+    0.2143
     """
     t = as_time(time)
     n = t.size
@@ -468,6 +472,11 @@ def gray_test(
 
     Chi-square on k - 1 degrees of freedom. ``rho`` is the power of the weight
     (1 - F0(t-))^rho; with ``strata`` the scores and covariances are summed over strata.
+
+    >>> res = gray_test([2, 3, 3, 5, 6, 7, 8, 9, 10, 12], [1, 2, 0, 1, 1, 2, 0, 1, 2, 0],
+    ...                 ["a", "a", "b", "b", "a", "b", "a", "b", "a", "b"])
+    >>> round(res.p_value, 4)
+    0.9252
     """
     t = as_time(time)
     n = t.size

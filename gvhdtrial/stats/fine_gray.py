@@ -35,7 +35,58 @@ from gvhdtrial.stats._competing_input import (
     as_time,
 )
 
-__all__ = ["FineGrayResult", "fine_gray"]
+__all__ = ["FineGrayResult", "MonotoneLikelihoodError", "fine_gray"]
+
+
+class MonotoneLikelihoodError(ValueError):
+    """A coefficient's estimate is infinite: the partial likelihood only increases with it."""
+
+    def __init__(self, covariate: str, direction: int) -> None:
+        self.covariate = covariate
+        self.direction = direction
+        side = "largest" if direction > 0 else "smallest"
+        lower = "lower" if direction > 0 else "higher"
+        sign = "+inf" if direction > 0 else "-inf"
+        super().__init__(
+            f"monotone likelihood: the coefficient of {covariate!r} is infinite ({sign}); "
+            f"every event of interest has the {side} value of {covariate!r} in its risk set "
+            f"(no event of interest among subjects with a {lower} value), so the partial "
+            "likelihood keeps increasing and no finite estimate exists. Recode or drop "
+            f"{covariate!r}."
+        )
+
+
+def _monotone_direction(des: _Design) -> tuple[int, int] | None:
+    """(column, +1/-1) of a covariate whose Fine-Gray estimate is infinite, else None.
+
+    Along coordinate j the log partial likelihood is non-decreasing when every event of
+    interest has the largest (or smallest) Z_j of its risk set, which holds the subjects
+    with T >= s and the earlier competing subjects (their weight G(s-)/G(T-) is positive);
+    it then increases strictly, without bound of the argument, if the risk sets are not
+    all constant in Z_j. The maximum is then attained only at infinity.
+    """
+    if des.event_times.size == 0:
+        return None
+    idx = des.first_at_risk
+    ev = des.is_event
+    k_of = des.event_index[ev]
+    for j in range(des.x.shape[1]):
+        z = des.x[:, j]
+        for sign in (1, -1):
+            v = sign * z
+            back = np.maximum.accumulate(v[::-1])[::-1][idx]
+            comp = np.where(des.is_competing, v, -np.inf)
+            fwd = np.concatenate(([-np.inf], np.maximum.accumulate(comp)))[idx]
+            top = np.maximum(back, fwd)
+            if not np.all(v[ev] >= top[k_of]):
+                continue
+            # strict somewhere: a risk set holding a smaller value
+            low_back = np.minimum.accumulate(v[::-1])[::-1][idx]
+            compl = np.where(des.is_competing, v, np.inf)
+            low_fwd = np.concatenate(([np.inf], np.minimum.accumulate(compl)))[idx]
+            if np.any(np.minimum(low_back, low_fwd) < top):
+                return j, sign
+    return None
 
 
 @dataclass(frozen=True)
@@ -313,6 +364,11 @@ def fine_gray(
     Raises ValueError for inputs of the wrong shape, missing or negative times, a cause with
     no events, or covariates that make the information matrix singular (a constant column,
     collinear columns).
+
+    >>> fit = fine_gray([2, 3, 3, 5, 6, 7, 8, 9, 10, 12], [1, 2, 0, 1, 1, 2, 0, 1, 2, 0],
+    ...                 [0.5, -1, 0.2, 1.3, -0.4, 0.9, -1.2, 0.3, 0.8, -0.6])
+    >>> round(float(fit.coef[0]), 4), round(float(fit.se[0]), 4)
+    (0.7062, 0.4957)
     """
     t = as_time(time)
     n = t.size
@@ -336,6 +392,9 @@ def fine_gray(
             "(the information matrix is singular)"
         )
     des, _ = _design(t, st, x, cause, cencode)
+    mono = _monotone_direction(des)
+    if mono is not None:
+        raise MonotoneLikelihoodError(names[mono[0]], mono[1])
     p = x.shape[1]
     beta = np.zeros(p)
     loglik, score, info, r, e, dl = _score_information(des, beta)

@@ -11,11 +11,12 @@ Each function matches a named R function (``t.test``, ``wilcox.test``,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
 
+from gvhdtrial.stats._exact_or import exact_odds_ratio
 from gvhdtrial.stats._format import box, fmt_num, fmt_p
 from gvhdtrial.stats._validate import as_float_1d
 
@@ -38,6 +39,7 @@ class TestResult:
     conf_level: float | None = None
     statistic_name: str = "statistic"
     note: str = ""
+    dropped_strata: tuple[int, ...] = ()
 
     def summary(self) -> str:
         lines = [f"{self.statistic_name} = {self.statistic:.4f}"]
@@ -67,6 +69,9 @@ def t_test(x: object, y: object, *, welch: bool = False, conf_level: float = 0.9
 
     Student's pooled-variance test by default (R: ``t.test(x, y, var.equal = TRUE)``);
     ``welch=True`` gives Welch's test (R's default, ``var.equal = FALSE``).
+
+    >>> round(t_test([1.1, 2.3, 3.5, 4.2], [2.8, 5.1, 6.4, 7.7, 8.0]).p_value, 4)
+    0.0347
     """
     a, b = _two_samples(x, y)
     if a.size < 2 or b.size < 2:
@@ -99,8 +104,21 @@ def wilcoxon_rank_sum(
     fewer than 50 observations and there are no ties (unless ``exact`` says otherwise);
     otherwise the normal approximation with tie-corrected variance and, if ``correct``, a
     continuity correction of 0.5.
+
+    >>> round(wilcoxon_rank_sum([1.1, 2.3, 3.5, 4.2], [2.8, 5.1, 6.4, 7.7, 8.0]).p_value, 4)
+    0.0635
     """
     a, b = _two_samples(x, y)
+    if np.ptp(np.concatenate([a, b])) == 0:
+        # every observation tied: the statistic has no variance and R's p-value is NA
+        # (scipy would give p = 1 once the continuity correction is applied)
+        return TestResult(
+            method="Wilcoxon rank-sum test (undefined: all observations are equal)",
+            statistic=float(a.size * b.size / 2),
+            p_value=math.nan,
+            statistic_name="W",
+            note="All observations are equal: the test is undefined (R: p-value NA).",
+        )
     ties = np.unique(np.concatenate([a, b])).size < a.size + b.size
     if exact is None:
         exact = a.size < WILCOXON_EXACT_BELOW and b.size < WILCOXON_EXACT_BELOW
@@ -128,9 +146,9 @@ def _strata_table(table: object) -> np.ndarray:
     arr = np.asarray(table, dtype=float)
     if arr.ndim == 2:
         arr = arr[:, :, None]
-    if arr.ndim != 3 or arr.shape[0] != 2 or arr.shape[1] < 2:
+    if arr.ndim != 3 or arr.shape[0] < 2 or arr.shape[1] < 2:
         raise ValueError(
-            f"table must have shape (2, J) or (2, J, K) with J >= 2 (rows = the two groups), "
+            f"table must have shape (I, J) or (I, J, K) with I, J >= 2 (rows = the groups), "
             f"got {np.asarray(table).shape}"
         )
     if (arr < 0).any() or not np.all(arr == np.round(arr)):
@@ -145,10 +163,11 @@ def cmh_test(
     scores: object | None = None,
     correct: bool = True,
     conf_level: float = 0.95,
+    exact: bool = False,
 ) -> TestResult:
-    """Cochran-Mantel-Haenszel test for two groups, stratified or not.
+    """Cochran-Mantel-Haenszel test, stratified or not.
 
-    ``table`` has shape (2, J) or (2, J, K): rows are the two groups, columns the J
+    ``table`` has shape (I, J) or (I, J, K): rows are the I groups, columns the J
     categories, the last axis the K strata.
 
     - J = 2, ``ordered=False``: the 2 x 2 x K Mantel-Haenszel test, with continuity
@@ -161,20 +180,50 @@ def cmh_test(
       row-mean-scores statistic (Agresti 2013, section 8.4; SAS ``PROC FREQ CMH``
       "Nonzero Correlation"). Unstratified it is (N - 1) / N times R's
       ``prop.trend.test`` (the Cochran-Armitage statistic).
+    - I > 2: the generalized CMH test of general association on (I - 1)(J - 1) df
+      (Landis, Heyman & Koch 1978), R's ``mantelhaen.test`` for an I x J x K table.
+    - ``exact=True`` (2 x 2 x K): the exact conditional test, the conditional MLE of the
+      common odds ratio and its exact CI, as ``mantelhaen.test(exact = TRUE)``.
+
+    Strata with fewer than 2 subjects carry no information: they are left out and the
+    result says so (``dropped_strata``, ``note``); R refuses such a table.
+
+    >>> res = cmh_test([[[2, 5], [3, 6]], [[4, 2], [5, 3]]])
+    >>> round(res.statistic, 4), round(res.p_value, 4)
+    (0.0011, 0.9731)
     """
     arr = _strata_table(table)
     n_k = arr.sum(axis=(0, 1))
+    small = np.flatnonzero(n_k < 2)
     arr = arr[:, :, n_k >= 2]  # a stratum with < 2 subjects carries no information
     if arr.shape[2] == 0:
         raise ValueError("CMH test undefined: no stratum has 2 or more subjects")
-    j = arr.shape[1]
-    if ordered:
-        return _cmh_correlation(arr, scores)
-    if scores is not None:
+    i_rows, j = arr.shape[0], arr.shape[1]
+    if exact and (i_rows != 2 or j != 2 or ordered):
+        raise ValueError("exact=True is for 2 x 2 x K tables (as mantelhaen.test)")
+    if i_rows > 2 and ordered:
+        raise ValueError("ordered=True needs two groups (a 2 x J x K table)")
+    if exact:
+        res = _mantel_haenszel_exact(arr, conf_level)
+    elif i_rows > 2:
+        res = _cmh_general_ij(arr)
+    elif ordered:
+        res = _cmh_correlation(arr, scores)
+    elif scores is not None:
         raise ValueError("scores apply only with ordered=True")
-    if j == 2:
-        return _mantel_haenszel_2x2(arr, correct, conf_level)
-    return _cmh_general(arr)
+    elif j == 2:
+        res = _mantel_haenszel_2x2(arr, correct, conf_level)
+    else:
+        res = _cmh_general(arr)
+    if small.size:
+        # said, not silent (R's mantelhaen.test refuses such a table outright)
+        said = (
+            f"{small.size} stratum/strata with fewer than 2 subjects left out (no "
+            f"information): index {', '.join(str(int(i)) for i in small)} of the last axis "
+            f"({int(n_k[small].sum())} subject(s))."
+        )
+        res = replace(res, note=f"{res.note} {said}".strip(), dropped_strata=tuple(map(int, small)))
+    return res
 
 
 def _cmh_correlation(arr: np.ndarray, scores: object | None) -> TestResult:
@@ -224,6 +273,46 @@ def _cmh_general(arr: np.ndarray) -> TestResult:
         p_value=float(stats.chi2.sf(stat, df)),
         df=float(df),
         statistic_name="Chi-square",
+    )
+
+
+def _cmh_general_ij(arr: np.ndarray) -> TestResult:
+    """Generalized CMH statistic for I x J x K: the first (I-1)(J-1) cells of each stratum
+    against their hypergeometric mean and covariance (Agresti 2013, section 8.4.1)."""
+    i_rows, j = arr.shape[0], arr.shape[1]
+    q = (i_rows - 1) * (j - 1)
+    diff = np.zeros(q)
+    cov = np.zeros((q, q))
+    for k in range(arr.shape[2]):
+        m = arr[:, :, k]
+        n = m.sum()
+        r, c = m.sum(axis=1)[:-1], m.sum(axis=0)[:-1]
+        diff += (m[:-1, :-1] - np.outer(r, c) / n).ravel()
+        vr = n * np.diag(r) - np.outer(r, r)
+        vc = n * np.diag(c) - np.outer(c, c)
+        cov += np.kron(vr, vc) / (n**2 * (n - 1))
+    stat = float(diff @ np.linalg.pinv(cov, hermitian=True) @ diff)
+    return TestResult(
+        method="Cochran-Mantel-Haenszel test of general association (I x J x K)",
+        statistic=stat,
+        p_value=float(stats.chi2.sf(stat, q)),
+        df=float(q),
+        statistic_name="Cochran-Mantel-Haenszel M^2",
+    )
+
+
+def _mantel_haenszel_exact(arr: np.ndarray, conf_level: float) -> TestResult:
+    est, low, high, p_value = exact_odds_ratio(arr, conf_level)
+    return TestResult(
+        method="Exact conditional test of independence in 2 x 2 x K tables",
+        statistic=float(arr[0, 0].sum()),
+        p_value=p_value,
+        estimate=est,
+        ci_low=low,
+        ci_high=high,
+        conf_level=conf_level,
+        statistic_name="S",
+        note="Estimate: conditional maximum likelihood common odds ratio, exact CI.",
     )
 
 

@@ -23,7 +23,9 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from gvhdtrial.stats._exact_or import exact_odds_ratio
 from gvhdtrial.stats._format import box, fmt_num, fmt_p
+from gvhdtrial.stats.group_comparisons import TestResult
 
 Test = Literal["pearson", "yates", "fisher"]
 
@@ -127,6 +129,10 @@ def compare_proportions(
     ``test`` overrides the rule ("pearson", "yates" or "fisher"); the paper used Pearson
     once where the rule gives Fisher (grade III, ORR at day 28). The odds ratio is
     (x1/(n1-x1)) / (x2/(n2-x2)) with a Woolf (logit) CI.
+
+    >>> res = compare_proportions(12, 20, 6, 20)
+    >>> res.test, round(res.p_value, 4)
+    ('pearson', 0.0565)
     """
     x1, n1, x2, n2 = (
         _check_count(k, v) for k, v in (("x1", x1), ("n1", n1), ("x2", x2), ("n2", n2))
@@ -184,4 +190,37 @@ def compare_proportions(
         conf_level=conf_level,
         haldane_corrected=haldane,
         min_expected=min_expected,
+    )
+
+
+def fisher_test(table: object, *, conf_level: float = 0.95) -> TestResult:
+    """Fisher's exact test of a 2 x 2 table with the conditional maximum likelihood odds
+    ratio and its exact confidence interval, as R's ``fisher.test(table)``.
+
+    The odds ratio is (table[0, 0] table[1, 1]) / (table[0, 1] table[1, 0]) in direction;
+    the estimate is the conditional MLE (not the sample odds ratio), the CI inverts the
+    two one-sided exact tests (see ``gvhdtrial.stats._exact_or``).
+
+    >>> res = fisher_test([[3, 1], [1, 3]])
+    >>> round(res.p_value, 4), round(res.estimate, 4)
+    (0.4857, 6.4083)
+    """
+    arr = np.asarray(table, dtype=float)
+    if arr.shape != (2, 2):
+        raise ValueError(f"table must be 2 x 2, got shape {arr.shape}")
+    if (arr < 0).any() or not np.all(arr == np.round(arr)):
+        raise ValueError("table must hold non-negative whole-number counts")
+    if not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
+    est, low, high, p_value = exact_odds_ratio(arr[:, :, None], conf_level)
+    return TestResult(
+        method="Fisher's exact test (two-sided)",
+        statistic=float(arr[0, 0]),
+        p_value=p_value,
+        estimate=est,
+        ci_low=low,
+        ci_high=high,
+        conf_level=conf_level,
+        statistic_name="x[1, 1]",
+        note="Estimate: conditional maximum likelihood odds ratio, exact CI.",
     )

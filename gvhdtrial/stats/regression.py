@@ -117,6 +117,12 @@ def logistic(y: object, X: object, *, conf_level: float = 0.95) -> LogisticResul
     """Logistic regression of y (0/1) on X with an intercept (R: ``glm(y ~ X, binomial)``).
 
     Raises :class:`PerfectSeparationError` (a ValueError) when the MLE does not exist.
+
+    >>> import pandas as pd
+    >>> x = [0.5, -1, 0.2, 1.3, -0.4, 0.9, -1.2, 0.3, 0.8, -0.6]
+    >>> fit = logistic([0, 1, 0, 1, 1, 0, 1, 0, 1, 1], pd.DataFrame({"x": x}))
+    >>> fit.names, [round(float(b), 4) for b in fit.coef]
+    (['(Intercept)', 'x'], [0.5956, -1.1774])
     """
     yy = as_float_1d("y", y)
     if not np.isin(yy, (0.0, 1.0)).all():

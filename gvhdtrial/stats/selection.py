@@ -234,6 +234,13 @@ def univariable_then_multivariable(
     (the first category of a pandas Categorical, else the smallest value, unless
     ``reference`` names it). ``forced`` variables (e.g. the arm) enter the multivariable
     model whatever their p-value. Each fit uses the rows complete for its variables.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"y": [0, 1, 0, 1, 1, 0, 1, 0, 1, 1],
+    ...                   "x": [0.5, -1, 0.2, 1.3, -0.4, 0.9, -1.2, 0.3, 0.8, -0.6],
+    ...                   "z": [1, 0, 1, 0, 1, 1, 0, 0, 1, 0]})
+    >>> univariable_then_multivariable(d, "y", ["x", "z"], "logistic", threshold=0.5).selected
+    ['x', 'z']
     """
     if model not in _EFFECT:
         raise ValueError(f"model must be one of {sorted(_EFFECT)}, got {model!r}")

@@ -119,7 +119,7 @@ def test_group_comparison_errors_are_clear() -> None:
     with pytest.raises(ValueError, match="zero variance"):
         t_test([1.0, 1.0], [1.0, 1.0])
     with pytest.raises(ValueError, match="shape"):
-        cmh_test(np.ones((3, 2, 2)))
+        cmh_test(np.ones((1, 2, 2)))
     with pytest.raises(ValueError, match="scores must have 3"):
         cmh_test(np.ones((2, 3)), ordered=True, scores=[1, 2])
     with pytest.raises(ValueError, match="must be finite"):

@@ -174,7 +174,7 @@ def test_survival_input_errors_are_clear() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         kaplan_meier([1, 2], [1])
     with pytest.raises(ValueError, match="conf_type"):
-        kaplan_meier([1, 2], [1, 1], conf_type="arcsin")
+        kaplan_meier([1, 2], [1, 1], conf_type="sqrt")
     with pytest.raises(ValueError, match="at least 2 distinct"):
         logrank([1, 2], [1, 1], [1, 1])
     with pytest.raises(ValueError, match="no events"):
