@@ -37,7 +37,7 @@ from gvhdtrial.design.exact import sap_power
 from gvhdtrial.design.group_sequential import TrialDesign, group_sequential
 from gvhdtrial.design.rates import RatesPlan, sample_size_rates
 from gvhdtrial.design.simulation import exact_rates
-from gvhdtrial.design.sweep import grid, sweep_rates
+from gvhdtrial.design.sweep import grid, plot_sweep, sweep_rates
 
 DESIGN_KEYS = {
     "k_max": int,
@@ -320,10 +320,14 @@ def build_report(scenario: Scenario, out: Path, progress: bool = True) -> Path:
             progress=progress,
         )
         sim.to_csv(out / "simulation.csv", index=False)
+        plot_sweep(sim, out / "simulation.png")
+        sim_png = base64.b64encode((out / "simulation.png").read_bytes()).decode("ascii")
         per = sim[sim["look"] == 1][["pi1", "pi2", "overall_reject", "expected_number_of_subjects"]]
         sim_html = (
             f"<h2>Simulation ({op['iterations']:,} trials per scenario, seed "
-            f"{op.get('seed', 20240101)}), effect '{html.escape(name)}'</h2>" + _table(per)
+            f"{op.get('seed', 20240101)}), effect '{html.escape(name)}'</h2>"
+            f'<img alt="simulated power and stopping probabilities" '
+            f'src="data:image/png;base64,{sim_png}">' + _table(per)
         )
     bounds.to_csv(out / "boundaries.csv", index=False)
     sizes.to_csv(out / "sample_size.csv", index=False)

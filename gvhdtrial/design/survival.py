@@ -17,7 +17,9 @@ exponential drop-out (hazard -log(1 - dropout_rate_i) / dropout_time), uniform a
 (Lachin & Foulkes, Biometrics 1986;42:507-19); the expected number of events at T is N
 times its mean over the accrual and the arms. The maximum number of subjects N is the one
 whose expected number of events at accrual_time + follow_up_time is the maximum number of
-events; each look's analysis time is when the expected events reach that look's number.
+events (or, given ``accrual_intensity``, N is intensity times accrual time and the
+follow-up time is solved for); each look's analysis time is when the expected events
+reach that look's number.
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ def sample_size_survival(
     median2: float | None = None,
     event_time: float = 12.0,
     accrual_time: float | tuple[float, float] = 12.0,
-    follow_up_time: float = 6.0,
+    follow_up_time: float | None = None,
+    accrual_intensity: float | None = None,
     dropout_rate1: float = 0.0,
     dropout_rate2: float = 0.0,
     dropout_time: float = 12.0,
@@ -117,11 +120,17 @@ def sample_size_survival(
             raise ValueError(f"accrual_time must be (0, end) or end, got {accrual_time}")
         accrual_time = accrual_time[1]
     accrual_time = float(accrual_time)
-    if not accrual_time > 0 or not follow_up_time >= 0:
+    if not accrual_time > 0:
+        raise ValueError(f"accrual_time must be > 0, got {accrual_time}")
+    if (follow_up_time is None) == (accrual_intensity is None):
         raise ValueError(
-            f"accrual_time must be > 0 and follow_up_time >= 0, got {accrual_time}, "
-            f"{follow_up_time}"
+            "give exactly one of follow_up_time (the number of subjects is solved for) and "
+            "accrual_intensity (the follow-up time is solved for)"
         )
+    if follow_up_time is not None and not follow_up_time >= 0:
+        raise ValueError(f"follow_up_time must be >= 0, got {follow_up_time}")
+    if accrual_intensity is not None and not accrual_intensity > 0:
+        raise ValueError(f"accrual_intensity must be > 0, got {accrual_intensity}")
     if pi1 is not None or pi2 is not None:
         if pi1 is None or pi2 is None:
             raise ValueError("pi1 and pi2 go together")
@@ -153,8 +162,29 @@ def sample_size_survival(
         p2 = event_probability(t_cal, accrual_time, lam2, eta2)
         return (r * p1 + p2) / (1 + r)
 
-    study_end = accrual_time + follow_up_time
-    n_max = max_events / p_event(study_end)
+    if follow_up_time is not None:
+        study_end = accrual_time + follow_up_time
+        n_max = max_events / p_event(study_end)
+    else:
+        n_max = float(accrual_intensity) * accrual_time
+        # the expected events grow to n_max * (r p1(inf) + p2(inf)) / (1 + r)
+        hi = accrual_time
+        while n_max * p_event(hi) < max_events:
+            hi *= 2
+            if hi > 1e6 * accrual_time:
+                raise ValueError(
+                    f"{n_max:g} subjects never reach {max_events:.1f} expected events "
+                    "(too few subjects, or too much drop-out)"
+                )
+        if n_max * p_event(accrual_time) >= max_events:
+            raise ValueError(
+                f"{n_max:g} subjects reach {max_events:.1f} events before accrual ends; "
+                "lower accrual_intensity or accrual_time"
+            )
+        study_end = optimize.brentq(
+            lambda tc: n_max * p_event(tc) - max_events, accrual_time, hi, xtol=1e-12
+        )
+        follow_up_time = study_end - accrual_time
     times = np.empty(design.k_max)
     for k, e in enumerate(events):
         if k == design.k_max - 1:

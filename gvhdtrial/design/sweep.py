@@ -200,6 +200,8 @@ def sweep_rates(
                     "subjects": total[look],
                     "reject": reject[look],
                     "futility": stop_other[look] if look < k - 1 else 0.0,
+                    # the trial ends here: rejection, futility, or the last look's acceptance
+                    "stop": reject[look] + stop_other[look],
                     "cumulative_reject": float(reject[: look + 1].sum()),
                     "overall_reject": float(reject.sum()),
                     "expected_number_of_subjects": expected_n,
@@ -221,7 +223,7 @@ def plot_sweep(table: pd.DataFrame, path, x: str = "pi1", by: str = "pi2") -> No
     groups = per.groupby(by) if by in per else [("", per)]
     for name, g in groups:
         g = g.sort_values(x)
-        ax1.plot(g[x], g["overall_reject"], marker="o", label=str(name))
+        ax1.plot(g[x], g["overall_reject"], marker="o", label=f"{by} = {name}")
     ax1.set_xlabel(x)
     ax1.set_ylabel("probability of rejecting H0")
     ax1.axhline(0.8, color="grey", lw=0.5, ls="--")
@@ -232,7 +234,7 @@ def plot_sweep(table: pd.DataFrame, path, x: str = "pi1", by: str = "pi2") -> No
     bottoms = None
     for look in sorted(table["look"].unique()):
         sub = table[table["look"] == look].set_index("scenario")
-        vals = (sub["reject"] + sub["futility"]).reindex(labels).to_numpy()
+        vals = sub["stop"].reindex(labels).to_numpy()
         ax2.bar(range(len(vals)), vals, bottom=bottoms, label=f"look {look}")
         bottoms = vals if bottoms is None else bottoms + vals
     ax2.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)

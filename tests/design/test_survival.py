@@ -24,6 +24,7 @@ ARG_NAMES = {
     "eventTime": "event_time",
     "accrualTime": "accrual_time",
     "followUpTime": "follow_up_time",
+    "accrualIntensity": "accrual_intensity",
     "dropoutRate1": "dropout_rate1",
     "dropoutRate2": "dropout_rate2",
     "dropoutTime": "dropout_time",
@@ -46,6 +47,8 @@ def test_survival_sample_size_equals_rpact(case):
     np.testing.assert_allclose(s.analysis_time, arr(case["analysis_time"]), rtol=rel)
     np.testing.assert_allclose(s.number_of_subjects, arr(case["number_of_subjects"]), rtol=rel)
     assert s.hazard_ratio == pytest.approx(case["hazard_ratio"][0], rel=1e-12)
+    if "follow_up_time" in case:
+        assert s.follow_up_time == pytest.approx(case["follow_up_time"][0], rel=rel)
     if design.k_max > 1:
         assert s.expected_events_h1 == pytest.approx(case["expected_events_h1"][0], rel=rel)
         assert s.expected_number_of_subjects_h1 == pytest.approx(
@@ -64,4 +67,18 @@ def test_event_probability_by_quadrature():
 
 def test_unknown_computation_is_refused():
     with pytest.raises(ValueError, match="Freedman"):
-        sample_size_survival(hazard_ratio=0.7, lambda2=0.05, type_of_computation="Freedman")
+        sample_size_survival(
+            hazard_ratio=0.7, lambda2=0.05, follow_up_time=6, type_of_computation="Freedman"
+        )
+
+
+def test_too_few_subjects_for_the_events_is_refused():
+    with pytest.raises(ValueError, match="never reach"):
+        sample_size_survival(
+            hazard_ratio=0.7,
+            lambda2=0.05,
+            accrual_time=12,
+            accrual_intensity=1,
+            dropout_rate1=0.5,
+            dropout_rate2=0.5,
+        )

@@ -68,3 +68,9 @@ def test_scheduler_address_runs_on_that_scheduler(local_table):
             progress=False,
         )
     pd.testing.assert_frame_equal(table, local_table, check_exact=True)
+
+
+def test_stopping_probabilities_add_up_to_one(local_table):
+    """Every simulated trial stops at exactly one look."""
+    totals = local_table.groupby("scenario")["stop"].sum()
+    assert totals.to_numpy() == pytest.approx(1.0, abs=1e-12)
