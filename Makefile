@@ -4,7 +4,7 @@ PIP     := .venv/bin/pip
 STAMP   := .venv/.installed
 APT     := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test lint typecheck pytest fixtures bench clean r-deps apt-deps pg-test bench-randomization
+.PHONY: run test lint typecheck pytest fixtures bench clean r-deps apt-deps pg-test bench-randomization messages
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -30,13 +30,25 @@ run: $(STAMP)
 test: $(STAMP) apt-deps lint typecheck pytest pg-test
 
 ## Debian packages the tests need: chromium (Playwright, the report's PDF), poppler-utils (PDF
-## pages checked and rendered to images), PostgreSQL and faketime (the capture browser walk
-## runs its server in the past)
+## pages checked and rendered to images), PostgreSQL, faketime (the capture browser walk
+## runs its server in the past), a Chinese font (the zh report's figures and PDF) and GNU
+## gettext (`make messages`)
 apt-deps:
 	@command -v chromium >/dev/null && command -v pdfinfo >/dev/null && \
-	  command -v faketime >/dev/null && \
+	  command -v faketime >/dev/null && command -v xgettext >/dev/null && \
+	  ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1 && \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-	  ($(APT) update && $(APT) install -y chromium poppler-utils postgresql faketime)
+	  ($(APT) update && $(APT) install -y chromium poppler-utils postgresql faketime gettext \
+	    fonts-wqy-microhei)
+
+## make messages: extract every translatable string into the zh-Hans catalogues (pages:
+## gvhdtrial/web/locale, by Django's makemessages; data model, analysis, report:
+## gvhdtrial/locale, by Babel), then compile both (.mo committed next to the .po)
+messages: $(STAMP) apt-deps
+	cd gvhdtrial/web && GVHDTRIAL_HOME=$$(mktemp -d) DJANGO_SETTINGS_MODULE=gvhdtrial.web.settings \
+	  ../../.venv/bin/django-admin makemessages -l zh_Hans --no-obsolete --add-location=file
+	$(PY) -m gvhdtrial.i18n_build extract
+	$(PY) -m gvhdtrial.i18n_build compile
 
 ## the service tests again on a throwaway PostgreSQL cluster (loopback port, temp dir)
 pg-test: $(STAMP) apt-deps

@@ -53,3 +53,23 @@ class RejectNulCharacters:
                 return JsonResponse({"detail": message}, status=400)
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class UserLanguage:
+    """A signed-in user's chosen language (``sites.Preference``) wins over the cookie and the
+    browser's Accept-Language that ``LocaleMiddleware`` used; it runs after authentication."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+
+        from gvhdtrial.web.sites.models import user_language
+
+        user = getattr(request, "user", None)
+        chosen = user_language(user) if user is not None and user.is_authenticated else None
+        if chosen and chosen != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return self.get_response(request)

@@ -22,14 +22,15 @@ from gvhdtrial.web.sites.models import Membership, Site
 from gvhdtrial.web.sites.roles import Role
 
 #: Synthetic centre names: the paper's 7 centres are not named here on purpose.
+#: (code, English name, Chinese name): both synthetic.
 REFERENCE_CENTRES = (
-    ("C01", "Northbridge Haematology Centre (synthetic)"),
-    ("C02", "Eastfield Transplant Unit (synthetic)"),
-    ("C03", "Riverside Blood Diseases Hospital (synthetic)"),
-    ("C04", "Westmoor University Hospital (synthetic)"),
-    ("C05", "Lakeside Cell Therapy Centre (synthetic)"),
-    ("C06", "Hillcrest Medical Centre (synthetic)"),
-    ("C07", "Southgate General Hospital (synthetic)"),
+    ("C01", "Northbridge Haematology Centre (synthetic)", "北桥血液病中心（虚构）"),
+    ("C02", "Eastfield Transplant Unit (synthetic)", "东野移植中心（虚构）"),
+    ("C03", "Riverside Blood Diseases Hospital (synthetic)", "河畔血液病医院（虚构）"),
+    ("C04", "Westmoor University Hospital (synthetic)", "西原大学附属医院（虚构）"),
+    ("C05", "Lakeside Cell Therapy Centre (synthetic)", "湖滨细胞治疗中心（虚构）"),
+    ("C06", "Hillcrest Medical Centre (synthetic)", "山丘医学中心（虚构）"),
+    ("C07", "Southgate General Hospital (synthetic)", "南门综合医院（虚构）"),
 )
 
 DEMO_USERS = (
@@ -77,8 +78,10 @@ def seed(config: SeedConfig = SeedConfig()) -> dict[str, str]:
     path = _credentials_file()
     creds: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     with transaction.atomic():
-        for code, name in REFERENCE_CENTRES:
-            Site.objects.get_or_create(code=code, defaults={"name": name})
+        for code, name, name_zh in REFERENCE_CENTRES:
+            site, _ = Site.objects.get_or_create(code=code, defaults={"name": name})
+            if not site.name_zh:
+                Site.objects.filter(pk=site.pk).update(name_zh=name_zh)
         for username, role, site in DEMO_USERS:
             creds.setdefault(username, secrets.token_urlsafe(9))
             ensure_user(username, role, site, creds[username])

@@ -65,9 +65,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gvhdtrial.web.middleware.RejectNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gvhdtrial.web.middleware.UserLanguage",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -82,6 +84,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gvhdtrial.web.context.trial",
@@ -117,9 +120,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Languages (issue 11): English and Simplified Chinese, chosen per user (the header's switch,
+# stored in sites.Preference), else the language cookie, else the browser's Accept-Language.
+# Catalogues: gvhdtrial/web/locale (pages) and gvhdtrial/locale (data model, analysis, report),
+# both built by `make messages`.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR.parent / "locale"]
+LANGUAGE_COOKIE_NAME = "gvhdtrial_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
 LOGIN_URL = "/login/"

@@ -21,6 +21,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("users/", sites.users, name="users"),
+    path("language/", sites.set_language, name="set_language"),
     path("patients/", patients.patient_list, name="patients"),
     path("patients/new/", patients.patient_new, name="patient_new"),
     path("patients/<int:patient_id>/", patients.patient_detail, name="patient"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     INVESTIGATOR = "investigator"
@@ -20,16 +22,16 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return ROLE_LABELS[self]
+        return str(ROLE_LABELS[self])
 
 
 ROLE_LABELS = {
-    Role.INVESTIGATOR: "Site investigator (own site, blinded)",
-    Role.PHARMACIST: "Site pharmacist (own site, blinded)",
-    Role.DATA_MANAGER: "Data manager (all sites, blinded)",
-    Role.MONITOR: "Monitor (read-only, blinded)",
-    Role.STATISTICIAN: "Unblinded statistician",
-    Role.ADMINISTRATOR: "Administrator (blinded)",
+    Role.INVESTIGATOR: _("Site investigator (own site, blinded)"),
+    Role.PHARMACIST: _("Site pharmacist (own site, blinded)"),
+    Role.DATA_MANAGER: _("Data manager (all sites, blinded)"),
+    Role.MONITOR: _("Monitor (read-only, blinded)"),
+    Role.STATISTICIAN: _("Unblinded statistician"),
+    Role.ADMINISTRATOR: _("Administrator (blinded)"),
 }
 
 SITE_ROLES = frozenset({Role.INVESTIGATOR, Role.PHARMACIST})

@@ -1,0 +1,22 @@
+"""Template filters for translated display (issue 11): ``{% load gvhdtrial_i18n %}``."""
+
+from __future__ import annotations
+
+from django import template
+
+from gvhdtrial import i18n
+from gvhdtrial.web.labels import label as _label
+
+register = template.Library()
+
+
+@register.filter
+def label(code: object) -> str:
+    """A code's label in the page's language (kit status, custody action, ...)."""
+    return _label(code)
+
+
+@register.filter
+def core_translate(text: object) -> str:
+    """A string of the data model, analysis or protocol in the page's language."""
+    return i18n.gettext(str(text)) if text is not None else ""
