@@ -41,16 +41,18 @@ def normalize(lang: str | None) -> str:
 
 
 def check_language(lang: str) -> str:
-    """``lang`` if it is one of :data:`LANGUAGES`, else a ValueError naming the choices."""
-    if lang not in LANGUAGES:
+    """``en`` or ``zh`` for ``lang`` (also a regional code: zh-hans, en-gb), else a ValueError
+    naming the choices."""
+    primary = lang.lower().replace("_", "-").split("-")[0] if lang else ""
+    if primary not in LANGUAGES:
         raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGUAGES)}")
-    return lang
+    return primary
 
 
 @contextmanager
 def language(lang: str) -> Iterator[str]:
     """Translate into ``lang`` (``en`` or ``zh``) inside the block."""
-    code = check_language(normalize(lang) if lang not in LANGUAGES else lang)
+    code = check_language(lang)
     token = _current.set(code)
     try:
         yield code

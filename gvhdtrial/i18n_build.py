@@ -102,9 +102,25 @@ def extract() -> Path:
     else:
         cat = Catalog(locale="zh_Hans", domain=DOMAIN, project="gvhdtrial")
     cat.update(tmpl, no_fuzzy_matching=True, update_header_comment=False)
+    cat.fuzzy = False
     cat.obsolete.clear()
     _write_po(cat, path)
     return path
+
+
+def clear_fuzzy(path: Path) -> list[str]:
+    """Empty the guesses ``msgmerge`` made (fuzzy entries) so they show as untranslated."""
+    cat = _read(path)
+    cleared = []
+    for m in cat:
+        if m.id and m.fuzzy:
+            m.string = "" if isinstance(m.id, str) else ("",) * len(m.string)
+            m.flags.discard("fuzzy")
+            m.previous_id = []
+            cleared.append(m.id if isinstance(m.id, str) else m.id[0])
+    if cleared:
+        _write_po(cat, path)
+    return cleared
 
 
 def _read(path: Path) -> Catalog:
@@ -179,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "extract":
         print(extract())
+        for po in catalogue_files():
+            for msgid in clear_fuzzy(po):
+                print(f"{po.name}: needs a translation: {msgid!r}")
         return 0
     if args.command == "compile":
         for mo in compile_all():

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema, Status
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, ConfigDict, Field
@@ -493,7 +494,7 @@ def _statistician(request: HttpRequest) -> Actor:
 
     actor = _actor(request)
     if not actor.can(Permission.VIEW_SCHEDULE):
-        raise Forbidden("Only the unblinded statistician may see the randomization schedule.")
+        raise Forbidden(_("Only the unblinded statistician may see the randomization schedule."))
     return actor
 
 
@@ -504,7 +505,7 @@ def schedule(request: HttpRequest) -> Any:
     _statistician(request)
     s = Schedule.objects.filter(active=True).order_by("-id").first()
     if s is None:
-        raise NotFound("No schedule is loaded.")
+        raise NotFound(_("No schedule is loaded."))
     return ScheduleOut(
         id=s.pk, created_at=s.created_at, algorithm=s.algorithm,
         software_version=s.software_version, params=s.params, sha256=s.sha256,
@@ -519,7 +520,7 @@ def schedule_csv(request: HttpRequest) -> Any:
     _statistician(request)
     s = Schedule.objects.filter(active=True).order_by("-id").first()
     if s is None:
-        raise NotFound("No schedule is loaded.")
+        raise NotFound(_("No schedule is loaded."))
     response = HttpResponse(bytes(s.csv), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="schedule-{s.sha256[:12]}.csv"'
     return response

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 if TYPE_CHECKING:
     from gvhdtrial.web.sites.roles import Actor, Permission
 
@@ -47,4 +49,7 @@ class Invalid(ServiceError):
 def require(actor: Actor, permission: Permission) -> None:
     if not actor.can(permission):
         what = permission.value.replace("_", " ")
-        raise Forbidden(f"Your role ({actor.role.value}) does not allow this ({what}).")
+        raise Forbidden(
+            _("Your role (%(role)s) does not allow this (%(what)s).")
+            % {"role": actor.role.label, "what": what}
+        )

@@ -7,6 +7,9 @@ without a label here is shown as it is.
 
 from __future__ import annotations
 
+import re
+
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 LABELS: dict[str, str] = {
@@ -34,10 +37,44 @@ LABELS: dict[str, str] = {
     "create": _("create"),
     "update": _("update"),
     "delete": _("delete"),
+    # visit statuses (gvhdtrial.capture.calendar)
+    "done": _("done"),
+    "due": _("due"),
+    "overdue": _("overdue"),
+    "upcoming": _("upcoming"),
+    "off study": _("off study"),
+    # query statuses and severities
+    "open": _("open"),
+    "answered": _("answered"),
+    "closed": _("closed"),
+    "error": _("error"),
+    "warning": _("warning"),
+    "manual": _("raised by hand"),
+    # arms (shown to the unblinded statistician only)
+    "placebo": _("placebo"),
+    "control": _("control"),
+    # visits
+    "screening": _("screening"),
+    "steroid_start": _("steroid start"),
+    "baseline": _("baseline"),
 }
+
+_DAY = re.compile(r"^(?:d|day )(\d+)$")
+_INFUSION = re.compile(r"^infusion (\d+)$")
 
 
 def label(code: object) -> str:
     """The label of ``code`` in the active language, or the code itself."""
     text = str(code) if code is not None else ""
     return str(LABELS.get(text, text))
+
+
+def visit_label(visit: object) -> str:
+    """A visit's name in the active language: ``d28`` -> "Day 28" / "第28天", ``infusion 3``
+    -> "Infusion 3" / "第3次输注"; named visits through :data:`LABELS`."""
+    text = str(visit) if visit is not None else ""
+    if m := _DAY.match(text):
+        return gettext("Day %(day)s") % {"day": m.group(1)}
+    if m := _INFUSION.match(text):
+        return gettext("Infusion %(number)s") % {"number": m.group(1)}
+    return label(text)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from gvhdtrial.web.errors import ServiceError
 from gvhdtrial.web.gateway import DatabaseLocked, ReasonRequired
@@ -32,7 +33,7 @@ def page(permission: Permission | None = None) -> Callable[[View], View]:
             except NoRole as exc:
                 return error_page(request, 403, str(exc))
             if permission is not None and not request.actor.can(permission):  # type: ignore[attr-defined]
-                return error_page(request, 403, "Your role does not allow this page.")
+                return error_page(request, 403, _("Your role does not allow this page."))
             try:
                 return view(request, *args, **kwargs)
             except (ServiceError, DatabaseLocked, ReasonRequired) as exc:

@@ -3,8 +3,13 @@
 Every URL pattern is requested as every role (and anonymously) with real ids (the world of
 ``test_blinding_crawl``), in zh-Hans and in English. In the Chinese rendering every visible text
 node (and the placeholder, title and button texts) is checked for Latin words: a word that is not
-an allowed code, unit, proper name or id, or a value the test itself entered as data, is an
-untranslated string. The English rendering must hold no Chinese outside the language switch.
+an allowed code, unit, proper name or part of an identifier (``PL0001``, ``capture.assessment:1``,
+``bilirubin_unit``), or a value the test itself entered as data, is an untranslated string.
+Recorded data shown verbatim (the audit trail's old and new values and reasons) sit in elements
+marked ``translate="no"`` (the HTML attribute that tells translators to leave a text alone) and
+are skipped. The English rendering must hold no Chinese outside the language switch, and no
+blinded role's Chinese page may name an arm (the Chinese words too: the translation must not
+leak what the English pages do not).
 The untranslated strings found are listed (text, count, first URL) and written to
 ``artifacts/i18n/untranslated.txt``.
 """
@@ -37,7 +42,8 @@ ALLOWED = frozenset(
     Glucksberg CTCAE MedDRA SAE SAEs AE AEs SUSAR CRF CRFs SDV BSA GI HSCT allo CMV EBV PBSC BM
     UCB AML ALL MDS CML CLL NHL MM HLA TBI MTX CNI ATG MMF CsA ID IDs API JSON CSV PDF HTML SVG
     PNG ZIP URL UTC SHA MOD CI OR HR SD IQR ITT PP FAS SAP KM mg dL mL kg µmol mmol ChiCTR BMC
-    Jiang et al REDCap Chromium Excel BOM UTF QR OpenAPI docs schema openapi json api
+    Jiang et al REDCap Chromium Excel BOM UTF QR OpenAPI docs schema openapi json api II III IV
+    NYHA VOD SOS TA TMA DLI INR EB MPN mol
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 #: Values the crawl's world enters as data (free text typed by a user, demo user names, agents
@@ -58,7 +64,13 @@ DATA = (
     "admin",
     "English",
 )
-LATIN_WORD = re.compile(r"[A-Za-zµ][A-Za-z]+")
+#: A run of 2+ Latin letters that is not part of an identifier (next to a digit or underscore, or
+#: joined to a word by "." or ":").
+#: True while the translation is in progress (issue 11): untranslated strings are listed, not
+#: failed; an arm named in a blinded role's Chinese page fails regardless.
+PENDING = True
+LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_.:])[A-Za-zµ][A-Za-z]+(?![A-Za-z0-9_]|[.:]\w)")
+ARM_WORDS_ZH = re.compile(r"安慰剂|对照组?|间充质干细胞|\bMSCs?\b|\bplacebo\b", re.IGNORECASE)
 CJK = re.compile(r"[\u3400-\u9fff]")
 VISIBLE_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 
@@ -71,11 +83,14 @@ class _VisibleText(HTMLParser):
         self.texts: list[str] = []
         self._hidden = 0
         self._skip_switch = 0
+        self._verbatim: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag in ("script", "style", "template"):
             self._hidden += 1
+        if a.get("translate") == "no":
+            self._verbatim.append(tag)
         if "language-switch" in (a.get("class") or ""):
             self._skip_switch += 1
         for name in VISIBLE_ATTRIBUTES:
@@ -87,11 +102,13 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "template") and self._hidden:
             self._hidden -= 1
+        if self._verbatim and self._verbatim[-1] == tag:
+            self._verbatim.pop()
         if tag == "form" and self._skip_switch:
             self._skip_switch -= 1
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden and not self._skip_switch and data.strip():
+        if not self._hidden and not self._skip_switch and not self._verbatim and data.strip():
             self.texts.append(" ".join(data.split()))
 
 
@@ -178,27 +195,40 @@ def test_the_scan_finds_an_untranslated_string() -> None:
     html = (
         "<p>患者</p><p>Screen a new patient</p><script>var x = 'Latin';</script>"
         '<input type="submit" value="Save"><p>CR · aGVHD · 5 mg/dL</p>'
+        "<td>PL0001 capture.assessment:12 bilirubin_unit</td><td>No such patient.</td>"
+        '<td translate="no">screening</td><p title="Close">关闭</p>'
     )
     found = {t: untranslated(t) for t in visible_texts(html)}
-    assert {t for t, words in found.items() if words} == {"Screen a new patient", "Save"}
+    assert {t for t, words in found.items() if words} == {
+        "Screen a new patient",
+        "Save",
+        "No such patient.",
+        "Close",
+    }
 
 
-@pytest.mark.xfail(reason="issue 11: translation in progress; lists what is left", strict=False)
 def test_every_page_in_chinese_has_no_untranslated_string(
     trial: Trial, world: dict[str, list[str]]
 ) -> None:
     pages = crawl(trial, world, "zh-hans")
     found: dict[str, list[str]] = defaultdict(list)
     n = 0
+    leaks = {}
     for who, seen in pages.items():
         for url, html in seen.items():
             n += 1
-            for text in visible_texts(html):
+            texts = visible_texts(html)
+            if who != "statistician" and (arm := ARM_WORDS_ZH.search(" ".join(texts))):
+                leaks[f"{who} {url}"] = arm.group(0)
+            for text in texts:
                 if untranslated(text):
                     found[text].append(f"{who} {url}")
     assert n > 150
+    assert not leaks, f"a blinded role's Chinese page names an arm: {leaks}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "untranslated.txt").write_text(_report(found) + "\n", encoding="utf-8")
+    if found and PENDING:
+        pytest.xfail(_report(found))
     assert not found, _report(found)
 
 

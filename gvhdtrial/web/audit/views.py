@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from gvhdtrial.web.audit.chain import verify_chain
 from gvhdtrial.web.audit.models import AuditEntry
@@ -63,5 +64,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 def audit_verify(request: HttpRequest) -> HttpResponse:
     result = verify_chain()
     if result.ok:
-        messages.success(request, f"Audit chain intact: {result.rows} rows verified.")
+        messages.success(
+            request, _("Audit chain intact: %(rows)s rows verified.") % {"rows": result.rows}
+        )
     return render(request, "web/audit_verify.html", {"result": result})

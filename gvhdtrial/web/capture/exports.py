@@ -22,6 +22,7 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gvhdtrial.data import SYNTHETIC_STATEMENT, TABLES, TrialData, TrialInfo, load_trial, table
 from gvhdtrial.data import write_trial as write_folder
@@ -184,11 +185,13 @@ def export_trial(
     (``username`` names the account the export is logged under)."""
     if actor is not None:
         if actor.role in SITE_ROLES:
-            raise Forbidden("Exports hold every site's data: site roles may not export.")
+            raise Forbidden(_("Exports hold every site's data: site roles may not export."))
         if not blinded and not may_export_unblinded(actor):
             raise Forbidden(
-                "Only the unblinded statistician, after trial-level unblinding, may export "
-                "allocations; export the blinded data instead."
+                _(
+                    "Only the unblinded statistician, after trial-level unblinding, may export "
+                    "allocations; export the blinded data instead."
+                )
             )
         username = actor.username
     user = get_user_model().objects.get(username=username)

@@ -12,13 +12,17 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.text import format_lazy
 
 from gvhdtrial.data import table
 from gvhdtrial.data.model import Field
+from gvhdtrial.i18n import gettext_lazy
 
 
 def _help(f: Field) -> str:
-    return f"{f.meaning} ({f.unit})" if f.unit else f.meaning
+    """The field's meaning (in the reader's language, from the data model's catalogue)."""
+    meaning = gettext_lazy(f.meaning)
+    return format_lazy("{} ({})", meaning, f.unit) if f.unit else meaning  # type: ignore[return-value]
 
 
 def _validators(f: Field) -> list[Any]:
@@ -44,17 +48,26 @@ def crf_field(table_name: str, column: str, **overrides: Any) -> models.Field:
     kw: dict[str, Any] = {"help_text": _help(f), "validators": _validators(f)}
     if f.type in ("str", "enum"):
         if f.type == "enum":
-            kw["choices"] = list(f.choices.items())
+            kw["choices"] = [(code, gettext_lazy(label)) for code, label in f.choices.items()]
             kw["max_length"] = max(len(code) for code in f.choices) + 8
         kw["blank"] = empty
         if empty:
             kw["default"] = ""
         kw.update(overrides)
         if f.type == "str" and "max_length" not in kw:
-            return models.TextField(**kw)
-        return models.CharField(**kw)
+            return _with_data_field(models.TextField(**kw), f)
+        return _with_data_field(models.CharField(**kw), f)
     kw.update({"null": empty, "blank": empty})
     kw.update(overrides)
+    return _with_data_field(_number_or_date(f, kw), f)
+
+
+def _with_data_field(field: models.Field, f: Field) -> models.Field:
+    field.data_field = f  # type: ignore[attr-defined]  (forms label the field from it)
+    return field
+
+
+def _number_or_date(f: Field, kw: dict[str, Any]) -> models.Field:
     if f.type == "int":
         return models.IntegerField(**kw)
     if f.type == "float":

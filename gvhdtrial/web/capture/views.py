@@ -24,6 +24,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from gvhdtrial import i18n
 from gvhdtrial.data import TrialDataError
 from gvhdtrial.web.capture.exports import export_trial, may_export_unblinded
 from gvhdtrial.web.capture.models import Assessment, ExportLog
@@ -44,10 +45,13 @@ def _counts(actor: Actor) -> dict[str, Any]:
         patients = patients.filter(site__code=actor.site_code)
         assessments = assessments.filter(patient__site__code=actor.site_code)
     by_site = list(
-        patients.values("site__code", "site__name")
+        patients.values("site__code", "site__name", "site__name_zh")
         .annotate(screened=Count("id", distinct=True), randomized=Count("allocation"))
         .order_by("site__code")
     )
+    zh = i18n.current() == "zh"
+    for row in by_site:
+        row["name"] = (zh and row["site__name_zh"]) or row["site__name"]
     cells = Counter(
         (row["patient__site__code"], row["visit"])
         for row in assessments.values("patient__site__code", "visit")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from django.utils.translation import gettext as _
+
 from gvhdtrial.web.errors import Forbidden
 from gvhdtrial.web.sites.roles import Actor, Role
 
@@ -35,4 +37,7 @@ def may_write(actor: Actor, form: str) -> bool:
 
 def require_write(actor: Actor, form: str) -> None:
     if not may_write(actor, form):
-        raise Forbidden(f"Your role ({actor.role.value}) does not allow entering this form.")
+        raise Forbidden(
+            _("Your role (%(role)s) does not allow entering this form.")
+            % {"role": actor.role.label}
+        )

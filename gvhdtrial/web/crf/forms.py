@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from gvhdtrial.data.ctcae import CTCAE_TERMS, SOCS
+from gvhdtrial.i18n import gettext_lazy
 from gvhdtrial.web.capture.models import (
     AdverseEvent,
     Assessment,
@@ -24,7 +26,7 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-REASON_LABEL = "Reason for the change (required: the record was saved before)"
+REASON_LABEL = _("Reason for the change (required: the record was saved before)")
 
 
 class CrfForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -32,7 +34,11 @@ class CrfForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        explicit = getattr(self._meta, "labels", None) or {}
         for name, f in self.fields.items():
+            data_field = getattr(self._model_field(name), "data_field", None)
+            if data_field is not None and name not in explicit:
+                f.label = gettext_lazy(data_field.meaning)  # the data dictionary's label
             if isinstance(f, forms.DateField):
                 f.widget = _date_input()  # one widget per field: attrs are per field
             if isinstance(f.widget, forms.NumberInput):
@@ -42,6 +48,12 @@ class CrfForm(forms.ModelForm):  # type: ignore[type-arg]
             self.fields["reason"] = forms.CharField(
                 label=REASON_LABEL, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
             )
+
+    def _model_field(self, name: str) -> Any:
+        try:
+            return self._meta.model._meta.get_field(name)
+        except Exception:  # a form-only field (the reason, the kit numbers)
+            return None
 
     def values(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k != "reason"}
@@ -69,25 +81,25 @@ class AssessmentForm(CrfForm):
             "severe_abdominal_pain", "ileus", "bloody_stool", "weight_kg",
         ]  # fmt: skip
         labels = {
-            "skin_bsa_percent": "Skin: active erythema (% BSA)",
-            "skin_bullae": "Skin: bullae",
-            "skin_desquamation_percent": "Skin: desquamation (% BSA)",
-            "bilirubin": "Total bilirubin",
-            "bilirubin_unit": "Bilirubin unit",
-            "upper_gi_persistent": "Upper GI: persistent nausea, vomiting or anorexia",
-            "stool_ml_per_day": "Stool volume (mL/day)",
-            "stool_episodes_per_day": "Stool episodes per day",
-            "stool_mixed_with_urine": "Stool mixed with urine",
-            "severe_abdominal_pain": "Severe abdominal pain (opioids)",
-            "ileus": "Ileus",
-            "bloody_stool": "Grossly bloody stool",
-            "weight_kg": "Weight (kg)",
+            "skin_bsa_percent": _("Skin: active erythema (% BSA)"),
+            "skin_bullae": _("Skin: bullae"),
+            "skin_desquamation_percent": _("Skin: desquamation (% BSA)"),
+            "bilirubin": _("Total bilirubin"),
+            "bilirubin_unit": _("Bilirubin unit"),
+            "upper_gi_persistent": _("Upper GI: persistent nausea, vomiting or anorexia"),
+            "stool_ml_per_day": _("Stool volume (mL/day)"),
+            "stool_episodes_per_day": _("Stool episodes per day"),
+            "stool_mixed_with_urine": _("Stool mixed with urine"),
+            "severe_abdominal_pain": _("Severe abdominal pain (opioids)"),
+            "ileus": _("Ileus"),
+            "bloody_stool": _("Grossly bloody stool"),
+            "weight_kg": _("Weight (kg)"),
         }
 
 
 class InfusionForm(CrfForm):
     kit_numbers = forms.CharField(
-        label="Kit numbers (scan or type; one per bag, separated by ;)",
+        label=_("Kit numbers (scan or type; one per bag, separated by ;)"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "id": "id_kit_numbers"}),
     )
 
@@ -112,12 +124,17 @@ class AdverseEventForm(CrfForm):
     class Meta:
         model = AdverseEvent
         exclude = ["patient", "ae_id"]
-        labels = {"term": "CTCAE v5.0 term", "soc": "System organ class (CTCAE v5.0)"}
+        labels = {
+            "term": _("CTCAE v5.0 term"),
+            "soc": _("System organ class (CTCAE v5.0)"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["term"].choices = [("", "---------")] + [(t, t) for t in CTCAE_TERMS]
-        self.fields["soc"].choices = [("", "---------")] + [(s, s) for s in SOCS]
+        self.fields["term"].choices = [("", "---------")] + [
+            (t, gettext_lazy(t)) for t in CTCAE_TERMS
+        ]
+        self.fields["soc"].choices = [("", "---------")] + [(s, gettext_lazy(s)) for s in SOCS]
         self.fields["grade"].widget = forms.Select(
             choices=[(g, str(g)) for g in range(1, 6)], attrs={"id": "id_grade"}
         )
@@ -131,10 +148,10 @@ class EventForm(CrfForm):
 
 class ResponseForm(forms.Form):
     confirmed = forms.ChoiceField(
-        label="Response", choices=[(r, r) for r in ("CR", "PR", "NR", "PD")]
+        label=_("Response"), choices=[(r, r) for r in ("CR", "PR", "NR", "PD")]
     )
     reason = forms.CharField(
-        label="Reason (required to override the computed response or to change it)",
+        label=_("Reason (required to override the computed response or to change it)"),
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
     )  # fmt: skip
 
@@ -151,13 +168,13 @@ FORM_CLASSES: dict[str, type[CrfForm]] = {
 
 
 class QueryRaiseForm(forms.Form):
-    record = forms.CharField(label="Record (optional, e.g. capture.assessment:12)",
+    record = forms.CharField(label=_("Record (optional, e.g. capture.assessment:12)"),
                              required=False, max_length=80)  # fmt: skip
-    field = forms.CharField(label="Field (optional)", required=False, max_length=60)
-    text = forms.CharField(label="Question", widget=forms.Textarea(attrs={"rows": 3}),
+    field = forms.CharField(label=_("Field (optional)"), required=False, max_length=60)
+    text = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=4000)  # fmt: skip
 
 
 class QueryReplyForm(forms.Form):
-    text = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 3}),
+    text = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=4000, required=False)  # fmt: skip

@@ -13,7 +13,10 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from gvhdtrial import i18n
 from gvhdtrial.capture import (
     Finding,
     PatientRecord,
@@ -40,6 +43,7 @@ from gvhdtrial.web.crf.models import ResponseConfirmation
 from gvhdtrial.web.crf.records import patient_record
 from gvhdtrial.web.errors import Invalid, NotFound, Refused
 from gvhdtrial.web.gateway import AuditBatch, snapshot, write
+from gvhdtrial.web.labels import label
 from gvhdtrial.web.patients.models import Patient
 from gvhdtrial.web.patients.services import get_patient
 from gvhdtrial.web.queries.services import sync_findings
@@ -57,13 +61,13 @@ FORMS: dict[str, tuple[type[models.Model], str, str | None]] = {
     "events": (Event, "events", "event_id"),
 }
 TITLES = {
-    "baseline": "Baseline and transplant characteristics",
-    "steroids": "Steroid course",
-    "assessments": "GVHD assessment",
-    "infusions": "Infusion",
-    "therapies": "Second-line and salvage therapy",
-    "adverse-events": "Adverse event",
-    "events": "Event",
+    "baseline": gettext_lazy("Baseline and transplant characteristics"),
+    "steroids": gettext_lazy("Steroid course"),
+    "assessments": gettext_lazy("GVHD assessment"),
+    "infusions": gettext_lazy("Infusion"),
+    "therapies": gettext_lazy("Second-line and salvage therapy"),
+    "adverse-events": gettext_lazy("Adverse event"),
+    "events": gettext_lazy("Event"),
 }
 #: Forms that need a randomized patient (the rest may be entered during screening).
 AFTER_RANDOMIZATION = frozenset({"infusions", "therapies", "adverse-events", "events"})
@@ -80,7 +84,7 @@ def get_row(patient: Patient, form: str, row_id: int) -> models.Model:
     model = FORMS[form][0]
     obj = model.objects.filter(pk=row_id, patient=patient).first()  # type: ignore[attr-defined]
     if obj is None:
-        raise NotFound("No such record for this patient.")
+        raise NotFound(_("No such record for this patient."))
     return obj  # type: ignore[no-any-return]
 
 
@@ -92,11 +96,11 @@ def _run_checks(audit: AuditBatch, patient: Patient, user_id: int) -> tuple[list
 
 def _guard(actor: Actor, form: str, patient_id: int) -> Patient:
     if form not in FORMS and form != "response":
-        raise NotFound("No such form.")
+        raise NotFound(_("No such form."))
     patient = get_patient(actor, patient_id)
     require_write(actor, form)
     if form in AFTER_RANDOMIZATION and not hasattr(patient, "allocation"):
-        raise Refused("The patient is not randomized yet.")
+        raise Refused(_("The patient is not randomized yet."))
     return patient
 
 
@@ -180,7 +184,7 @@ def save_infusion(
             obj = Infusion.objects.select_for_update(of=("self",)).get(pk=obj.pk)
             before = snapshot(obj)
             if kits_text and _kit_numbers(kits_text) != obj.kit_numbers.split(";"):
-                raise Refused("The kits of a recorded infusion cannot be changed.")
+                raise Refused(_("The kits of a recorded infusion cannot be changed."))
             for name, value in values.items():
                 setattr(obj, name, "" if value is None and _is_text(Infusion, name) else value)
             obj.save()
@@ -188,9 +192,9 @@ def save_infusion(
         else:
             numbers = _kit_numbers(kits_text)
             if not numbers:
-                raise Invalid("Enter or scan the kit number of every bag.")
+                raise Invalid(_("Enter or scan the kit number of every bag."))
             if len(set(numbers)) != len(numbers):
-                raise Invalid("A kit number is entered twice.")
+                raise Invalid(_("A kit number is entered twice."))
             number = values.get("infusion_number")
             kits = []
             for tn in numbers:
@@ -201,12 +205,16 @@ def save_infusion(
                     .first()
                 )
                 if kit is None or kit.patient_id != patient.pk or kit.site_id != patient.site_id:
-                    raise Refused(f"Kit {tn} is not dispensed to this patient.")
+                    raise Refused(_("Kit %(kit)s is not dispensed to this patient.") % {"kit": tn})
                 if kit.status != KitStatus.DISPENSED.value:
-                    raise Refused(f"Kit {tn} is {kit.status}, not dispensed: it cannot be infused.")
+                    raise Refused(
+                        _("Kit %(kit)s is %(status)s, not dispensed: it cannot be infused.")
+                        % {"kit": tn, "status": label(kit.status)}
+                    )
                 if kit.infusion_number != number:
                     raise Refused(
-                        f"Kit {tn} was dispensed for infusion {kit.infusion_number}, not {number}."
+                        _("Kit %(kit)s was dispensed for infusion %(dispensed)s, not %(number)s.")
+                        % {"kit": tn, "dispensed": kit.infusion_number, "number": number}
                     )
                 kits.append(kit)
             obj = Infusion(patient=patient)
@@ -236,16 +244,18 @@ def confirm_response(
     """The investigator confirms the computed d28/d56 response or overrides it with a reason."""
     patient = _guard(actor, "response", patient_id)
     if visit not in ("d28", "d56"):
-        raise NotFound("No such response visit.")
+        raise NotFound(_("No such response visit."))
     if confirmed not in ("CR", "PR", "NR", "PD"):
-        raise Invalid("Choose CR, PR, NR or PD.")
+        raise Invalid(_("Choose CR, PR, NR or PD."))
     with write(actor, reason=reason or f"{visit} response confirmed") as audit:
         computed = compute_response(patient_record(patient), visit)
         if confirmed != computed.response and not reason.strip():
             raise Invalid(
-                f"The computed response is {computed.response or 'not available'} "
-                f"({computed.reason}); give a reason to record {confirmed}."
-            )
+                _("The computed response is %(computed)s (%(why)s); give a reason to record "
+                  "%(confirmed)s.")
+                % {"computed": computed.response or _("not available"),
+                   "why": i18n.gettext(computed.reason), "confirmed": confirmed}
+            )  # fmt: skip
         obj = ResponseConfirmation.objects.filter(patient=patient, visit=visit).first()
         before = snapshot(obj) if obj is not None else None
         if obj is None:

@@ -7,6 +7,8 @@ import datetime as dt
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gvhdtrial.capture import compute_response, patient_calendar, site_worklist
 from gvhdtrial.web.capture.models import Baseline
@@ -22,11 +24,12 @@ from gvhdtrial.web.queries.services import visible_queries
 
 
 def _saved(request: HttpRequest, result: services.SaveResult, what: str) -> None:
-    messages.success(request, f"{what} saved.")
+    messages.success(request, _("%(what)s saved.") % {"what": what})
     if result.new_queries:
         messages.warning(
-            request, f"{result.new_queries} new quer{'y' if result.new_queries == 1 else 'ies'} "
-            "raised by the edit checks (see below).",
+            request, ngettext("%(n)s new query raised by the edit checks (see below).",
+                              "%(n)s new queries raised by the edit checks (see below).",
+                              result.new_queries) % {"n": result.new_queries},
         )  # fmt: skip
 
 
@@ -57,7 +60,7 @@ def _form(request: HttpRequest, patient_id: int, form: str, row_id: int | None) 
     actor = request.actor  # type: ignore[attr-defined]
     patient = get_patient(actor, patient_id)
     if form not in FORM_CLASSES:
-        raise NotFound("No such form.")
+        raise NotFound(_("No such form."))
     instance = None
     if row_id is not None:
         instance = services.get_row(patient, form, row_id)
@@ -100,7 +103,7 @@ def crf_response(request: HttpRequest, patient_id: int, visit: str) -> HttpRespo
     actor = request.actor  # type: ignore[attr-defined]
     patient = get_patient(actor, patient_id)
     if visit not in ("d28", "d56"):
-        raise NotFound("No such response visit.")
+        raise NotFound(_("No such response visit."))
     computed = compute_response(patient_record(patient), visit)
     existing = ResponseConfirmation.objects.filter(patient=patient, visit=visit).first()
     initial = {"confirmed": existing.confirmed if existing else computed.response or "NR"}

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gvhdtrial.web.errors import Forbidden, Invalid, NotFound, Refused, require
 from gvhdtrial.web.gateway import snapshot, write
@@ -30,9 +31,9 @@ def get_patient(actor: Actor, patient_id: int) -> Patient:
     try:
         patient = Patient.objects.select_related("site").get(pk=patient_id)
     except (Patient.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("No such patient.") from None
+        raise NotFound(_("No such patient.")) from None
     if not actor.sees_site(patient.site.code):
-        raise NotFound("No such patient.")
+        raise NotFound(_("No such patient."))
     return patient
 
 
@@ -48,20 +49,20 @@ def screen_patient(
     require(actor, Permission.SCREEN)
     site_code = site_code or actor.site_code
     if site_code != actor.site_code:
-        raise Forbidden("You may screen patients at your own site only.")
+        raise Forbidden(_("You may screen patients at your own site only."))
     try:
         weight = Decimal(str(weight_kg)).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):
-        raise Invalid("weight_kg: expected a number of kilograms") from None
+        raise Invalid(_("weight_kg: expected a number of kilograms")) from None
     if not (Decimal("1") <= weight <= Decimal("400")):
-        raise Invalid("weight_kg: expected 1-400 kg")
+        raise Invalid(_("weight_kg: expected 1-400 kg"))
     try:
         cleaned = clean_answers(answers)
         result = evaluate(cleaned, consent_signed=consent_date is not None)
     except ValueError as exc:
         raise Invalid(str(exc)) from None
     if consent_date is not None and consent_date > timezone.now().date():
-        raise Invalid("consent_date: may not be in the future")
+        raise Invalid(_("consent_date: may not be in the future"))
     user = get_user_model().objects.get(pk=actor.user_id)
     with write(actor, reason="screening") as audit:
         site = Site.objects.get(code=site_code)
@@ -97,11 +98,11 @@ def record_consent(actor: Actor, patient_id: int, consent_date: dt.date) -> Cons
     require(actor, Permission.CONSENT)
     patient = get_patient(actor, patient_id)
     if consent_date > timezone.now().date():
-        raise Invalid("consent_date: may not be in the future")
+        raise Invalid(_("consent_date: may not be in the future"))
     user = get_user_model().objects.get(pk=actor.user_id)
     with write(actor, reason="consent recorded") as audit:
         if Consent.objects.filter(patient=patient).exists():
-            raise Refused("Consent is already recorded for this patient.")
+            raise Refused(_("Consent is already recorded for this patient."))
         consent = Consent.objects.create(
             patient=patient, consent_date=consent_date, recorded_at=audit.now, recorded_by=user
         )

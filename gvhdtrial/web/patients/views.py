@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gvhdtrial.supply import bags_for_infusion
@@ -33,7 +34,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
             answers=form.answers(),
             consent_date=form.cleaned_data["consent_date"],
         )
-        messages.success(request, f"Patient {patient.code} screened.")
+        messages.success(request, _("Patient %(code)s screened.") % {"code": patient.code})
         return redirect("patient", patient_id=patient.pk)
     return render(request, "web/patient_new.html", {"form": form})
 
@@ -67,9 +68,9 @@ def patient_consent(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     if form.is_valid():
         services.record_consent(request.actor, patient_id, form.cleaned_data["consent_date"])  # type: ignore[attr-defined]
-        messages.success(request, "Consent recorded.")
+        messages.success(request, _("Consent recorded."))
     else:
-        messages.error(request, "Enter the date consent was signed.")
+        messages.error(request, _("Enter the date consent was signed."))
     return redirect("patient", patient_id=patient_id)
 
 
@@ -84,10 +85,14 @@ def patient_randomize(request: HttpRequest, patient_id: int) -> HttpResponse:
         settings.GVHDTRIAL["stratification_factors"],  # type: ignore[attr-defined]
     )
     if result.already_randomized:
-        messages.info(request, f"Already randomized: {result.randomization_number}.")
+        messages.info(
+            request, _("Already randomized: %(number)s.") % {"number": result.randomization_number}
+        )
     else:
         messages.success(
-            request, f"Randomized: randomization number {result.randomization_number}."
+            request,
+            _("Randomized: randomization number %(number)s.")
+            % {"number": result.randomization_number},
         )
     return redirect("patient", patient_id=patient_id)
 
@@ -105,11 +110,12 @@ def patient_dispense(request: HttpRequest, patient_id: int) -> HttpResponse:
         )  # fmt: skip
         kits = ", ".join(result.tracking_numbers)
         messages.success(
-            request, f"Infusion {result.infusion_number}: dispense kit(s) {kits} "
-            f"({result.delivered_cells_per_kg / 1e6:.2f} x 10^6 cells/kg).",
+            request, _("Infusion %(number)s: dispense kit(s) %(kits)s (%(dose)s x 10^6 cells/kg).")
+            % {"number": result.infusion_number, "kits": kits,
+               "dose": f"{result.delivered_cells_per_kg / 1e6:.2f}"},
         )  # fmt: skip
     else:
-        messages.error(request, "Enter the infusion number (1-16) and date.")
+        messages.error(request, _("Enter the infusion number (1-16) and date."))
     return redirect("patient", patient_id=patient_id)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from gvhdtrial.capture import Finding
 from gvhdtrial.web.crf.access import QUERY_ANSWER, QUERY_CLOSE, QUERY_RAISE
@@ -29,7 +30,7 @@ def visible_queries(actor: Actor) -> QuerySet[Query]:
 def get_query(actor: Actor, query_id: int) -> Query:
     query = visible_queries(actor).filter(pk=query_id).first()
     if query is None:
-        raise NotFound("No such query.")
+        raise NotFound(_("No such query."))
     return query
 
 
@@ -80,9 +81,9 @@ def raise_query(
     actor: Actor, patient_id: int, text: str, *, record: str = "", table: str = "", field: str = ""
 ) -> Query:
     if actor.role not in QUERY_RAISE:
-        raise Forbidden("Only the data manager or the monitor raises queries by hand.")
+        raise Forbidden(_("Only the data manager or the monitor raises queries by hand."))
     if not text.strip():
-        raise Invalid("Write the question.")
+        raise Invalid(_("Write the question."))
     patient = get_patient(actor, patient_id)
     with write(actor, reason="query raised") as audit:
         query = Query.objects.create(
@@ -103,9 +104,9 @@ def _transition(actor: Actor, query_id: int, action: str, text: str, to: str) ->
         if action == "answer" and query.status != "open":
             raise Refused(f"The query is {query.status}; only an open query is answered.")
         if action == "close" and query.status == "closed":
-            raise Refused("The query is already closed.")
+            raise Refused(_("The query is already closed."))
         if action == "reopen" and query.status == "open":
-            raise Refused("The query is already open.")
+            raise Refused(_("The query is already open."))
         before = snapshot(query)
         query.status, query.updated_at = to, audit.now
         query.save(update_fields=["status", "updated_at"])
@@ -116,21 +117,21 @@ def _transition(actor: Actor, query_id: int, action: str, text: str, to: str) ->
 
 def answer_query(actor: Actor, query_id: int, text: str) -> Query:
     if actor.role not in QUERY_ANSWER:
-        raise Forbidden("Only the site (investigator or pharmacist) answers a query.")
+        raise Forbidden(_("Only the site (investigator or pharmacist) answers a query."))
     if not text.strip():
-        raise Invalid("Write the answer.")
+        raise Invalid(_("Write the answer."))
     return _transition(actor, query_id, "answer", text, "answered")
 
 
 def close_query(actor: Actor, query_id: int, text: str = "") -> Query:
     if actor.role not in QUERY_CLOSE:
-        raise Forbidden("Only the data manager closes a query.")
+        raise Forbidden(_("Only the data manager closes a query."))
     return _transition(actor, query_id, "close", text or "closed", "closed")
 
 
 def reopen_query(actor: Actor, query_id: int, text: str) -> Query:
     if actor.role not in QUERY_CLOSE | QUERY_RAISE:
-        raise Forbidden("Only the data manager or the monitor reopens a query.")
+        raise Forbidden(_("Only the data manager or the monitor reopens a query."))
     if not text.strip():
-        raise Invalid("Say why the query is reopened.")
+        raise Invalid(_("Say why the query is reopened."))
     return _transition(actor, query_id, "reopen", text, "open")

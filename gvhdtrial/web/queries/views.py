@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from gvhdtrial.web.crf.access import QUERY_ANSWER, QUERY_CLOSE, QUERY_RAISE
 from gvhdtrial.web.crf.forms import QueryRaiseForm, QueryReplyForm
 from gvhdtrial.web.errors import Invalid
+from gvhdtrial.web.labels import label
 from gvhdtrial.web.pages import page
 from gvhdtrial.web.patients.services import get_patient
 from gvhdtrial.web.queries import services
@@ -39,7 +41,7 @@ def patient_queries(request: HttpRequest, patient_id: int) -> HttpResponse:
         d = form.cleaned_data
         query = services.raise_query(actor, patient_id, d["text"], record=d["record"],
                                      field=d["field"])  # fmt: skip
-        messages.success(request, f"Query {query.pk} raised.")
+        messages.success(request, _("Query %(number)s raised.") % {"number": query.pk})
         return redirect("query", query_id=query.pk)
     if request.method == "POST" and actor.role not in QUERY_RAISE:
         raise services.Forbidden("Only the data manager or the monitor raises queries by hand.")
@@ -64,8 +66,12 @@ def query_detail(request: HttpRequest, query_id: int) -> HttpResponse:
         elif action == "reopen":
             services.reopen_query(actor, query_id, text)
         else:
-            raise Invalid("Choose answer, close or reopen.")
-        messages.success(request, f"Query {query_id}: {action} recorded.")
+            raise Invalid(_("Choose answer, close or reopen."))
+        messages.success(
+            request,
+            _("Query %(number)s: %(action)s recorded.")
+            % {"number": query_id, "action": label(action)},
+        )
         return redirect("query", query_id=query_id)
     return render(request, "queries/detail.html", {
         "query": query, "thread": query.thread.select_related("by"), "form": form,

@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from gvhdtrial.randomization import (
     Allocate,
@@ -77,7 +78,7 @@ class PatientRef:
 
 def _patient_ref(actor: Actor, patient_id: int, with_answers: bool) -> PatientRef:
     if not 0 < patient_id < 2**62:
-        raise NotFound("No such patient.")
+        raise NotFound(_("No such patient."))
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT p.id, p.code, s.code FROM {PATIENT} p JOIN {SITE} s ON s.id = p.site_id "
@@ -86,7 +87,7 @@ def _patient_ref(actor: Actor, patient_id: int, with_answers: bool) -> PatientRe
         )
         row = cur.fetchone()
     if row is None or not actor.sees_site(row[2]):
-        raise NotFound("No such patient.")  # existence is not revealed to other sites
+        raise NotFound(_("No such patient."))  # existence is not revealed to other sites
     answers: dict[str, Any] = {}
     if with_answers:
         screening = Screening.objects.filter(patient_id=row[0]).first()
@@ -108,7 +109,7 @@ def patient_stratum(patient: Patient | PatientRef, factors: dict[str, dict[str, 
 def import_schedule(actor: Actor | None, schedule: CoreSchedule, username: str = "") -> Schedule:
     """Store a generated schedule (deactivating any previous one), audited."""
     if actor is not None and actor.role is not Role.STATISTICIAN:
-        raise Forbidden("Only the unblinded statistician may load a schedule.")
+        raise Forbidden(_("Only the unblinded statistician may load a schedule."))
     user_model = get_user_model()
     user = (
         user_model.objects.get(pk=actor.user_id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from gvhdtrial.supply import (
     CustodyAction,
@@ -141,7 +142,7 @@ def visible_kits(actor: Actor) -> QuerySet[Kit]:
 def get_kit(actor: Actor, tracking_number: str) -> Kit:
     kit = visible_kits(actor).filter(tracking_number=tracking_number).first()
     if kit is None:
-        raise NotFound("No such kit at your site.")
+        raise NotFound(_("No such kit at your site."))
     return kit
 
 
@@ -155,7 +156,7 @@ def custody(
 ) -> Kit:
     """One custody change requested by a person (dispensing has its own service)."""
     if action is CustodyAction.DISPENSE:
-        raise Invalid("Dispense kits from the patient's page (the system picks the kits).")
+        raise Invalid(_("Dispense kits from the patient's page (the system picks the kits)."))
     if action in SITE_ACTIONS and actor.can(Permission.SITE_CUSTODY):
         site_code = actor.site_code
     elif action in CENTRAL_ACTIONS and actor.can(Permission.CENTRAL_CUSTODY):
@@ -164,7 +165,7 @@ def custody(
         require(
             actor, Permission.SITE_CUSTODY if action in SITE_ACTIONS else Permission.CENTRAL_CUSTODY
         )
-        raise Forbidden("Your role does not allow this custody action.")
+        raise Forbidden(_("Your role does not allow this custody action."))
     kit = get_kit(actor, tracking_number)
     with write(actor, reason=f"custody: {action.value}") as audit:
         kit = (
@@ -174,7 +175,7 @@ def custody(
         )
         sites = {s.code: s for s in Site.objects.all()}
         if site_code is not None and site_code not in sites:
-            raise Invalid(f"No site {site_code}.")
+            raise Invalid(_("No site %(site)s.") % {"site": site_code})
         event = CustodyEvent(action, on, site=site_code, patient=None, note=note)
         _apply(audit, kit, event, sites, None, actor.user_id)
     return kit
@@ -195,13 +196,13 @@ def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -
     require(actor, Permission.DISPENSE)
     patient = get_patient(actor, patient_id)
     if not 1 <= infusion_number <= 16:
-        raise Invalid("infusion_number: expected 1-16 (8, or 16 after a partial response)")
+        raise Invalid(_("infusion_number: expected 1-16 (8, or 16 after a partial response)"))
     weight = float(patient.weight_kg)
     bags = bags_for_infusion(weight)
     with write(actor, reason="dispense") as audit:
         slot = Slot.objects.filter(patient=patient).first()
         if slot is None:
-            raise Refused("The patient is not randomized yet.")
+            raise Refused(_("The patient is not randomized yet."))
         done = list(
             Kit.objects.filter(patient=patient, infusion_number=infusion_number).values_list(
                 "tracking_number", flat=True

@@ -7,20 +7,28 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gvhdtrial.supply import CustodyAction
+from gvhdtrial.web.labels import LABELS, label
 from gvhdtrial.web.pages import page
 from gvhdtrial.web.supply import services
 
 
 class CustodyForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[(a.value, a.value) for a in CustodyAction if a is not CustodyAction.DISPENSE]
+        label=gettext_lazy("Action"),
+        choices=[
+            (a.value, LABELS[a.value]) for a in CustodyAction if a is not CustodyAction.DISPENSE
+        ],
     )
-    on_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    on_date = forms.DateField(label=gettext_lazy("Date"),
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                               initial=lambda: timezone.now().date())  # fmt: skip
-    site = forms.CharField(required=False, max_length=16, help_text="destination (ship only)")
-    note = forms.CharField(required=False, max_length=500)
+    site = forms.CharField(label=gettext_lazy("Site"), required=False, max_length=16,
+                           help_text=gettext_lazy("destination (ship only)"))  # fmt: skip
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=500)
 
 
 @page()
@@ -48,7 +56,11 @@ def kit_detail(request: HttpRequest, tracking_number: str) -> HttpResponse:
             form.cleaned_data["on_date"], form.cleaned_data["site"] or None,
             form.cleaned_data["note"],
         )  # fmt: skip
-        messages.success(request, f"Kit {tracking_number}: {form.cleaned_data['action']} recorded.")
+        messages.success(
+            request,
+            _("Kit %(number)s: %(action)s recorded.")
+            % {"number": tracking_number, "action": label(form.cleaned_data["action"])},
+        )
         return redirect("kit", tracking_number=tracking_number)
     events = kit.custody.select_related("site", "patient", "by")
     return render(request, "web/kit.html", {"kit": kit, "events": events, "form": form})

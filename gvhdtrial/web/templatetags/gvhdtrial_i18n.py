@@ -6,6 +6,7 @@ from django import template
 
 from gvhdtrial import i18n
 from gvhdtrial.web.labels import label as _label
+from gvhdtrial.web.labels import visit_label as _visit_label
 
 register = template.Library()
 
@@ -20,3 +21,9 @@ def label(code: object) -> str:
 def core_translate(text: object) -> str:
     """A string of the data model, analysis or protocol in the page's language."""
     return i18n.gettext(str(text)) if text is not None else ""
+
+
+@register.filter
+def visit(name: object) -> str:
+    """A visit's name in the page's language (``d28`` -> Day 28 / 第28天)."""
+    return _visit_label(name)

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gvhdtrial.web.errors import Forbidden, Invalid, Refused, require
 from gvhdtrial.web.gateway import write
@@ -79,11 +80,11 @@ def emergency_unblind(actor: Actor, patient_id: int, reason: str, password: str)
         raise Invalid(f"A reason of at least {MIN_REASON_CHARS} characters is required.")
     user = get_user_model().objects.get(pk=actor.user_id)
     if not user.check_password(password or ""):
-        raise Forbidden("The password is not correct: the patient was not unblinded.")
+        raise Forbidden(_("The password is not correct: the patient was not unblinded."))
     with write(actor, reason=reason) as audit:
         slot = Slot.objects.filter(patient=patient).first()
         if slot is None:
-            raise Refused("The patient is not randomized: there is nothing to unblind.")
+            raise Refused(_("The patient is not randomized: there is nothing to unblind."))
         existing = EmergencyUnblinding.objects.select_related("by").filter(patient=patient).first()
         if existing is not None:
             if existing.by_id != actor.user_id:
@@ -114,12 +115,12 @@ def emergency_unblind(actor: Actor, patient_id: int, reason: str, password: str)
 def trial_unblind(actor: Actor, reason: str) -> TrialUnblinding:
     require(actor, Permission.TRIAL_UNBLIND)
     if not (reason or "").strip():
-        raise Invalid("A reason is required.")
+        raise Invalid(_("A reason is required."))
     if not database_is_locked():
-        raise Refused("The trial can be unblinded only after the database is locked.")
+        raise Refused(_("The trial can be unblinded only after the database is locked."))
     with write(actor, reason=reason, when_locked=True) as audit:
         if TrialUnblinding.objects.exists():
-            raise Refused("The trial is already unblinded.")
+            raise Refused(_("The trial is already unblinded."))
         record = TrialUnblinding.objects.create(by_id=actor.user_id, at=audit.now, reason=reason)
         audit.created(record)
         _notify(

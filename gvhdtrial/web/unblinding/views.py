@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from gvhdtrial.web.pages import page
 from gvhdtrial.web.patients.forms import ReasonForm
@@ -36,6 +37,6 @@ def trial_unblinding(request: HttpRequest) -> HttpResponse:
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         trial_unblind(request.actor, form.cleaned_data["reason"])  # type: ignore[attr-defined]
-        messages.success(request, "The trial is unblinded.")
+        messages.success(request, _("The trial is unblinded."))
         return redirect("unblinding_log")
     return render(request, "web/trial_unblinding.html", {"form": form})
