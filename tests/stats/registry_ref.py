@@ -28,7 +28,8 @@ def reference() -> dict[str, Any]:
 
 @cache
 def _data(name: str) -> pd.DataFrame:
-    return pd.read_csv(FIXTURES / "data" / f"registry_{name}.csv")
+    # round_trip: the exact doubles R wrote (pandas 2's fast parser can be 1 ulp off)
+    return pd.read_csv(FIXTURES / "data" / f"registry_{name}.csv", float_precision="round_trip")
 
 
 def data(name: str) -> pd.DataFrame:
