@@ -144,16 +144,8 @@ _TERMS_OF_CAUSE: dict[str, tuple[str, ...]] = {
 _ARMS = ("MSC", "control")
 
 
-def listed(any_n: int, g34_n: int, g5_n: int, n: int) -> bool:
-    """Table 3's listing rule for one arm: >= 10 % any grade, >= 5 % grade 3-4, any grade 5."""
-    return any_n >= 0.10 * n - 1e-9 or g34_n >= 0.05 * n - 1e-9 or g5_n > 0
-
-
-def _filler_caps(n: int) -> tuple[int, int]:
-    """Largest (any, grade 3-4) counts of a filler term that the listing rule does not list."""
-    any_cap = math.ceil(0.10 * n - 1e-9) - 1
-    g34_cap = math.ceil(0.05 * n - 1e-9) - 1
-    return any_cap, g34_cap
+listed = ctcae.table3_listed  # Table 3's listing rule, gvhdtrial.data.ctcae (one place)
+_filler_caps = ctcae.table3_largest_unlisted  # largest counts of a filler the rule leaves out
 
 
 def _coding(display: str) -> tuple[str, str | None]:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from gvhdtrial.protocol.response import DCR_MIN_DURATION_DAYS, DCR_ONSET_WITHIN_DAYS
+from gvhdtrial.protocol.treatment import PLANNED_INFUSIONS
+
 PerProtocolReading = Literal["literal", "strict"]
 ResponseOrigin = Literal["randomization", "first_infusion"]
 BinaryPosthocModel = Literal["logistic", "cox"]
@@ -37,8 +40,8 @@ class AnalysisConfig:
 
     # Durable CR (paper, Methods: Endpoints): CR >= 28 days reached within 100 days of the
     # first infusion.
-    dcr_min_duration_days: int = 28
-    dcr_within_days: int = 100
+    dcr_min_duration_days: int = DCR_MIN_DURATION_DAYS
+    dcr_within_days: int = DCR_ONSET_WITHIN_DAYS
 
     # Time to first response is counted from randomization (d0) by default.
     response_time_origin: ResponseOrigin = "randomization"
@@ -47,7 +50,7 @@ class AnalysisConfig:
     # infusions (a patient with 8 infusions who then left before d28 stays in, as a
     # non-responder); "strict" = also minus everyone who discontinued before d28.
     per_protocol: PerProtocolReading = "literal"
-    pp_min_infusions: int = 8
+    pp_min_infusions: int = PLANNED_INFUSIONS
 
     # Time to event: time zero = randomization; months = days / 30.4375 (365.25 / 12).
     days_per_month: float = 30.4375

@@ -17,7 +17,6 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final
 
-import numpy as np
 import pandas as pd
 
 from gvhdtrial.analysis.config import AnalysisConfig
@@ -25,51 +24,28 @@ from gvhdtrial.data import ctcae
 from gvhdtrial.protocol import (
     SCREENING_FLAGS,
     Candidate,
+    DatedAssessment,
     DatedStages,
     Measurements,
     OrganStages,
+    ResponseVisitRule,
     StageAssessment,
     SteroidCourse,
-    SteroidDose,
-    assess_response,
+    baseline_assessment,
     durable_complete_response,
-    methylprednisolone_equivalent,
+    methylprednisolone_mg_on,
     overall_grade,
+    salvage_start,
     screen,
     stage_organs,
+    steroid_course,
     steroid_refractory_category,
+    time_origin_date,
     time_to_first_response,
+    visit_response,
 )
 
 ARMS: Final = ("MSC", "control")
-MEASUREMENT_COLUMNS: Final = (
-    "skin_bsa_percent",
-    "skin_bullae",
-    "skin_desquamation_percent",
-    "bilirubin",
-    "bilirubin_unit",
-    "upper_gi_persistent",
-    "stool_ml_per_day",
-    "stool_episodes_per_day",
-    "stool_mixed_with_urine",
-    "weight_kg",
-    "severe_abdominal_pain",
-    "ileus",
-    "bloody_stool",
-)
-
-# Methylprednisolone mg per mg of each corticosteroid. Prednisone 1 mg = methylprednisolone
-# 0.8 mg is the protocol's (docs/protocol.md section 3, gvhdtrial.protocol); prednisolone is
-# equipotent with prednisone; dexamethasone 0.75 mg and hydrocortisone 20 mg = methylprednisolone
-# 4 mg (standard glucocorticoid equivalence tables, e.g. BNF "Glucocorticoid therapy").
-_MP_PER_MG: Final[Mapping[str, float]] = {
-    "methylprednisolone": 1.0,
-    "prednisone": methylprednisolone_equivalent(1.0),
-    "prednisolone": methylprednisolone_equivalent(1.0),
-    "dexamethasone": 4.0 / 0.75,
-    "hydrocortisone": 4.0 / 20.0,
-}
-
 SR_CATEGORY_LABELS: Final[Mapping[int, str]] = {
     1: "Progression after 3 days",
     2: "Failure to improve after 7 days",
@@ -101,20 +77,6 @@ def _by_patient(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _measurements(row: Mapping[str, Any]) -> Measurements:
-    values: dict[str, Any] = {}
-    for column in MEASUREMENT_COLUMNS:
-        value = row[column]
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            continue
-        if isinstance(value, (np.bool_, bool)):
-            value = bool(value)
-        elif isinstance(value, (np.floating, np.integer)):
-            value = float(value)
-        values[column] = value
-    return Measurements(**values)
-
-
 def stage_assessments(assessments: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     """Every assessment with its MAGIC organ stages and overall grade (docs/protocol.md section 1).
 
@@ -123,7 +85,7 @@ def stage_assessments(assessments: pd.DataFrame, config: AnalysisConfig) -> pd.D
     """
     out = assessments.sort_values(["patient_id", "assessment_date"]).reset_index(drop=True)
     stages = [
-        stage_organs(_measurements(row), lower_gi_rule=config.lower_gi_rule)
+        stage_organs(Measurements.from_record(row), lower_gi_rule=config.lower_gi_rule)
         for row in out.to_dict("records")
     ]
     out["stages"] = stages
@@ -173,13 +135,33 @@ def derive_table1_characteristics(adsl: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _baseline_row(rows: pd.DataFrame, randomization_date: pd.Timestamp) -> pd.Series | None:
-    """The baseline assessment: visit "baseline", else the last on or before randomization."""
-    labelled = rows[rows["visit"] == "baseline"]
-    if len(labelled):
-        return labelled.iloc[-1]
-    before = rows[rows["assessment_date"] <= randomization_date]
-    return before.iloc[-1] if len(before) else None
+def _dated_assessments(rows: pd.DataFrame | None) -> list[DatedAssessment]:
+    """A patient's staged assessments (date order) as the protocol's response rule reads them."""
+    if rows is None:
+        return []
+    return [
+        DatedAssessment(pd.Timestamp(d).date(), None if pd.isna(v) else str(v), s)
+        for d, v, s in zip(rows["assessment_date"], rows["visit"], rows["stages"], strict=True)
+    ]
+
+
+def response_visit_rule(config: AnalysisConfig) -> ResponseVisitRule:
+    """The protocol's response visit rule with the analysis plan's choices."""
+    return ResponseVisitRule(
+        visits=dict(config.response_visits),
+        window_days=config.response_window_days,
+        time_origin=config.response_time_origin,
+        rules=config.response_rules,
+    )
+
+
+def _baseline_row(rows: pd.DataFrame, origin: dt.date | None) -> pd.Series | None:
+    """The baseline assessment (:func:`gvhdtrial.protocol.visits.baseline_assessment`)."""
+    dated = _dated_assessments(rows)
+    chosen = baseline_assessment(dated, origin)
+    if chosen is None:
+        return None
+    return rows.iloc[next(i for i, d in enumerate(dated) if d is chosen)]
 
 
 _BASELINE_COLUMNS = [
@@ -189,18 +171,29 @@ _BASELINE_COLUMNS = [
 ]  # fmt: skip
 
 
-def derive_baseline_disease(adsl: pd.DataFrame, staged: pd.DataFrame) -> pd.DataFrame:
+def derive_baseline_disease(
+    adsl: pd.DataFrame,
+    staged: pd.DataFrame,
+    config: AnalysisConfig | None = None,
+    infusions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Baseline stages, MAGIC grade, organ involvement (gut = upper or lower GI), organ count.
 
     Baseline = the start of study treatment (docs/protocol.md section 5): the ``baseline`` visit,
-    else the last assessment on or before randomization.
+    else the last assessment on or before the response time origin (randomization, or the first
+    infusion: ``infusions`` is then needed), the protocol's one rule.
     """
     out = adsl.copy()
+    rule = response_visit_rule(config or AnalysisConfig())
     per_patient = _by_patient(staged)
+    first_infusion: dict[str, Any] = {}
+    if rule.time_origin == "first_infusion" and infusions is not None and len(infusions):
+        first_infusion = infusions.groupby("patient_id")["date"].min().to_dict()
     records: list[dict[str, Any]] = []
     for pid, rdate in zip(out["patient_id"], out["randomization_date"], strict=True):
         rows = per_patient.get(str(pid))
-        row = None if rows is None else _baseline_row(rows, rdate)
+        origin = time_origin_date(rule, _date(rdate), _date(first_infusion.get(str(pid))))
+        row = None if rows is None else _baseline_row(rows, origin)
         if row is None:
             records.append({"baseline_stages": None})
             continue
@@ -234,37 +227,31 @@ def derive_baseline_disease(adsl: pd.DataFrame, staged: pd.DataFrame) -> pd.Data
     return out
 
 
-def _steroid_course(
-    doses: pd.DataFrame, staged: pd.DataFrame | None, weight_kg: float, as_of: dt.date
-) -> tuple[SteroidCourse | None, str]:
-    """The first-line steroid course in methylprednisolone mg/kg/day (all agents summed)."""
-    if doses is None or not len(doses):
-        return None, "no steroid doses recorded"
-    start = _date(doses["date"].min())
-    assert start is not None
-    change_dates = sorted({_date(d) for d in doses["date"]})
-    total: list[SteroidDose] = []
-    for day in change_dates:
-        mg = 0.0
-        for agent, rows in doses.groupby("agent"):
-            in_effect = rows[rows["date"] <= pd.Timestamp(day)]
-            if len(in_effect):
-                mg += float(in_effect.iloc[-1]["dose_mg_per_day"]) * _MP_PER_MG[str(agent)]
-        assert day is not None
-        total.append(SteroidDose(day, mg / weight_kg))
-    if staged is None:
-        return None, "no assessments recorded"
-    window = staged[
-        (staged["assessment_date"] >= pd.Timestamp(start))
-        & (staged["assessment_date"] <= pd.Timestamp(as_of))
+def _recorded_doses(doses: pd.DataFrame | None) -> list[tuple[dt.date, str, float]]:
+    if doses is None:
+        return []
+    return [
+        (_date(d), str(agent), float(mg))  # type: ignore[misc]
+        for d, agent, mg in zip(
+            doses["date"], doses["agent"], doses["dose_mg_per_day"], strict=True
+        )
     ]
-    if not len(window) or _date(window.iloc[0]["assessment_date"]) != start:
-        return None, f"no assessment on the steroid start date {start}"
-    dated = tuple(
+
+
+def _dated_stages(staged: pd.DataFrame | None) -> list[DatedStages]:
+    if staged is None:
+        return []
+    return [
         DatedStages(_date(d), s)  # type: ignore[arg-type]
-        for d, s in zip(window["assessment_date"], window["stages"], strict=True)
-    )
-    return SteroidCourse(start, tuple(total), dated), ""
+        for d, s in zip(staged["assessment_date"], staged["stages"], strict=True)
+    ]
+
+
+def _steroid_course(
+    doses: pd.DataFrame | None, staged: pd.DataFrame | None, weight_kg: float, as_of: dt.date
+) -> tuple[SteroidCourse | None, str]:
+    """The first-line steroid course (:func:`gvhdtrial.protocol.steroid_course`)."""
+    return steroid_course(_recorded_doses(doses), weight_kg, _dated_stages(staged), as_of)
 
 
 def derive_steroid_refractoriness(
@@ -304,11 +291,7 @@ def derive_steroid_refractoriness(
             reasons.append(sr.reason)
         mg = math.nan
         if doses is not None and len(doses):
-            mg = 0.0
-            for agent, rows in doses.groupby("agent"):
-                in_effect = rows[rows["date"] <= rdate]
-                if len(in_effect):
-                    mg += float(in_effect.iloc[-1]["dose_mg_per_day"]) * _MP_PER_MG[str(agent)]
+            mg = methylprednisolone_mg_on(_recorded_doses(doses), as_of)
         baseline_mg.append(round(mg, 6))
     out["sr_category"] = pd.array(categories, dtype="Int64")
     out["sr_category_label"] = [SR_CATEGORY_LABELS.get(c) if c else None for c in categories]
@@ -495,71 +478,56 @@ def derive_responses(
 ) -> pd.DataFrame:
     """Responses at d28 and d56, ORR and CR flags, durable CR, time to first response.
 
-    For each visit (``config.response_visits``): the assessment nearest the target day within
-    +/- ``config.response_window_days`` (tie: the earlier) is compared with baseline by
-    :func:`gvhdtrial.protocol.assess_response`, with ``died`` set when death came on or
-    before the later of visit and target day, ``salvage`` when the first salvage agent started
-    by then (paper, Methods: Procedures: salvage -> NR at d28 and d56). Death or salvage by the
-    target day with no visit is NR; any other missing visit (withdrawal, discontinuation, lost)
-    is NR by non-responder imputation (``resp_<visit>_basis`` says which).
+    Each visit (``config.response_visits``) by the protocol's one response visit rule,
+    :func:`gvhdtrial.protocol.visit_response` (the same call data capture makes): the
+    assessment nearest the target day within +/- ``config.response_window_days`` (tie: the
+    earlier) against baseline, NR after death or salvage (a salvage agent or a new systemic
+    therapy) by then, NR by non-responder imputation when the visit is missing
+    (``resp_<visit>_basis`` says which). The data are read as complete (a data cut-off).
     DCR: :func:`gvhdtrial.protocol.durable_complete_response` over the post-baseline
     assessments from the first infusion. Time to response:
     :func:`gvhdtrial.protocol.time_to_first_response`.
     """
     out = adsl.copy()
+    rule = response_visit_rule(config)
     staged_by = _by_patient(staged)
     responding = {"CR", "PR"} if config.response_rules == "paper" else {"CR", "VGPR", "PR"}
     results: dict[str, list[Any]] = {}
-    for pid, rdate, baseline, salvage_date, death_date, first_day in zip(
+    for pid, rdate, baseline, salvage_date, therapy_date, death_date, first_date in zip(
         out["patient_id"],
         out["randomization_date"],
         out["baseline_stages"],
         out["salvage_date"],
+        out["new_systemic_therapy_date"],
         out["death_date"],
-        out["first_infusion_day"],
+        out["first_infusion_date"],
         strict=True,
     ):
-        post = _post_baseline_assessments(staged_by.get(str(pid)), rdate, salvage_date)
-        for visit, target in config.response_visits.items():
+        rows = staged_by.get(str(pid))
+        salvage = salvage_start(
+            [("salvage", _date(salvage_date))],
+            [("new_systemic_therapy", _date(therapy_date))],
+        )
+        post = _post_baseline_assessments(rows, rdate, pd.NaT if salvage is None else
+                                          pd.Timestamp(salvage))  # fmt: skip
+        dated = _dated_assessments(rows)
+        for visit in config.response_visits:
             key = visit.lower()
-            target_date = rdate + pd.Timedelta(days=target)
-            window = [a for a in post if abs(a.day - target) <= config.response_window_days]
-            window.sort(key=lambda a: (abs(a.day - target), a.day))
-            chosen = window[0] if window else None
-            by_date = (
-                target_date
-                if chosen is None
-                else max(target_date, rdate + pd.Timedelta(days=chosen.day))
+            result = visit_response(
+                rule,
+                visit,
+                randomization_date=_date(rdate),
+                first_infusion_date=_date(first_date),
+                assessments=dated,
+                death_date=_date(death_date),
+                salvage_date=salvage,
             )
-            died = bool(pd.notna(death_date) and death_date <= by_date)
-            salvaged = bool(pd.notna(salvage_date) and salvage_date <= by_date)
-            if baseline is None:
-                response, basis, day = None, "no baseline assessment", None
-            elif chosen is None:
-                response = "NR"
-                basis = (
-                    "died"
-                    if died
-                    else "salvage"
-                    if salvaged
-                    else "no assessment in window (non-responder imputation)"
-                )
-                day = None
-            else:
-                response = str(
-                    assess_response(
-                        baseline,
-                        chosen.stages,
-                        died=died,
-                        salvage=salvaged,
-                        rules=config.response_rules,
-                    )
-                )
-                basis = "died" if died else "salvage" if salvaged else "assessed"
-                day = chosen.day
-            results.setdefault(f"resp_{key}", []).append(response)
-            results.setdefault(f"resp_{key}_basis", []).append(basis)
-            results.setdefault(f"resp_{key}_day", []).append(day)
+            results.setdefault(f"resp_{key}", []).append(result.response)
+            results.setdefault(f"resp_{key}_basis", []).append(result.basis)
+            results.setdefault(f"resp_{key}_day", []).append(
+                None if result.response is None else result.day
+            )
+        first_day = _days(first_date, rdate)
         first = 0 if pd.isna(first_day) else int(first_day)
         results.setdefault("dcr", []).append(
             durable_complete_response(

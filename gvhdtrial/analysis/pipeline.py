@@ -93,7 +93,7 @@ def build_adsl(trial: TrialData, config: AnalysisConfig) -> tuple[pd.DataFrame, 
     staged = derive.stage_assessments(trial.assessments, config)
     adsl = derive.derive_randomized_patients(trial.randomization, trial.patients)
     adsl = derive.derive_table1_characteristics(adsl)
-    adsl = derive.derive_baseline_disease(adsl, staged)
+    adsl = derive.derive_baseline_disease(adsl, staged, config, trial.infusions)
     adsl = derive.derive_steroid_refractoriness(adsl, trial.steroid_doses, staged, config)
     adsl = derive.derive_therapies(adsl, trial.therapies)
     adsl = derive.derive_infusions(adsl, trial.infusions)

@@ -19,6 +19,7 @@ from scipy import special, stats
 from gvhdtrial.analysis import formatting as fmt
 from gvhdtrial.analysis.config import AnalysisConfig
 from gvhdtrial.analysis.derive import ARMS, TABLE3_ORDER
+from gvhdtrial.data import ctcae
 from gvhdtrial.stats import compare_proportions, t_test, wilcoxon_rank_sum
 from gvhdtrial.stats.proportions import sap_rule
 
@@ -355,9 +356,7 @@ def table2(adsl: pd.DataFrame, blinded: bool) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
-def _listed(any_n: int, g34_n: int, g5_n: int, total: int) -> bool:
-    """Table 3's listing rule in one arm: >= 10 % any grade, >= 5 % grade 3-4, any grade 5."""
-    return 10 * any_n >= total or 20 * g34_n >= total or g5_n > 0
+_listed = ctcae.table3_listed  # Table 3's listing rule (gvhdtrial.data.ctcae, one place)
 
 
 def table3(adae: pd.DataFrame, adsl: pd.DataFrame, blinded: bool) -> pd.DataFrame:

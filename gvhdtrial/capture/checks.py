@@ -32,14 +32,16 @@ from gvhdtrial.capture.response import (
     salvage_date,
     visit_target_date,
 )
-from gvhdtrial.data.ctcae import SOC_OF_TERM
+from gvhdtrial.data import consistency
 from gvhdtrial.data.model import DATE_RULES, TABLES_BY_NAME, DateRule, Field
-from gvhdtrial.protocol import lower_gi_stage
+from gvhdtrial.protocol import lower_gi_stage, methylprednisolone_mg
 from gvhdtrial.protocol.staging import UMOL_PER_L_PER_MG_DL
 from gvhdtrial.protocol.treatment import (
     CELLS_PER_BAG,
-    EXTEND_ON_DAY28_RESPONSE,
     MIN_DAYS_BETWEEN_INFUSIONS,
+    PLANNED_INFUSIONS,
+    PLANNED_INFUSIONS_EXTENDED,
+    planned_infusions,
 )
 
 # ------------------------------------------------------------------------------------------
@@ -49,8 +51,8 @@ THRESHOLDS: Final[Mapping[str, float]] = {
     # Twice weekly, at least 3 days apart (paper, Methods; docs/protocol.md section 4).
     "min_days_between_infusions": MIN_DAYS_BETWEEN_INFUSIONS,
     # 8 infusions; 16 only after PR at day 28 (docs/protocol.md section 4).
-    "infusions_planned": 8,
-    "infusions_planned_after_pr": 16,
+    "infusions_planned": PLANNED_INFUSIONS,
+    "infusions_planned_after_pr": PLANNED_INFUSIONS_EXTENDED,
     # Delivered dose = bags x 2 x 10^7 / weight (docs/protocol.md section 4); recorded to 2
     # decimals.
     "dose_tolerance_1e6_per_kg": 0.01,
@@ -75,17 +77,6 @@ THRESHOLDS: Final[Mapping[str, float]] = {
     "max_salvage_agents": 2,
     # CTCAE grade 4 (life-threatening) and 5 (death) are serious by definition (ICH E2A).
     "serious_from_grade": 4,
-}
-
-# Methylprednisolone mg per mg of each agent (prednisone 1 mg = methylprednisolone 0.8 mg,
-# docs/protocol.md section 3; the others are the usual glucocorticoid equivalences: prednisolone as
-# prednisone, dexamethasone 0.75 mg = methylprednisolone 4 mg, hydrocortisone 20 mg = 4 mg).
-METHYLPREDNISOLONE_PER_MG: Final[Mapping[str, float]] = {
-    "methylprednisolone": 1.0,
-    "prednisone": 0.8,
-    "prednisolone": 0.8,
-    "dexamethasone": 4.0 / 0.75,
-    "hydrocortisone": 0.2,
 }
 
 
@@ -332,8 +323,7 @@ def _infusions_by_number(record: PatientRecord) -> list[Row]:
 
 
 def _kits(row: Row) -> list[str]:
-    text = row.get("kit_numbers") or ""
-    return [k for k in str(text).split(";") if k]
+    return consistency.kit_numbers(row.get("kit_numbers"))
 
 
 @_check(
@@ -364,9 +354,7 @@ def _ae_grade5_needs_death(record: PatientRecord) -> Iterator[Finding]:
 def _ae_fatal_is_grade5(record: PatientRecord) -> Iterator[Finding]:
     for ae in record.adverse_events:
         grade, outcome = ae.get("grade"), ae.get("outcome")
-        if grade is None or outcome is None:
-            continue
-        if (grade == 5) != (outcome == "fatal"):
+        if consistency.fatal_disagrees_with_grade(grade, outcome):
             yield _finding(
                 "AE-FATAL-G5", f"grade {grade} with outcome {outcome!r}: a fatal AE is grade 5", ae
             )
@@ -393,8 +381,8 @@ def _ae_serious(record: PatientRecord) -> Iterator[Finding]:
 def _ae_soc(record: PatientRecord) -> Iterator[Finding]:
     for ae in record.adverse_events:
         term, soc = ae.get("term"), ae.get("soc")
-        expected = SOC_OF_TERM.get(str(term))
-        if expected is not None and soc and soc != expected:
+        expected = consistency.expected_soc(term, soc)
+        if expected is not None:
             yield _finding("AE-SOC-TERM", f"{term!r} belongs to {expected!r}, not {soc!r}", ae)
 
 
@@ -446,11 +434,7 @@ def _infusion_sequence(record: PatientRecord) -> Iterator[Finding]:
     "paper, Methods: PR at day 28 continues 4 more weeks (docs/protocol.md section 4)",
 )  # fmt: skip
 def _infusion_planned(record: PatientRecord) -> Iterator[Finding]:
-    limit = (
-        THRESHOLDS["infusions_planned_after_pr"]
-        if record.day28_response == EXTEND_ON_DAY28_RESPONSE
-        else THRESHOLDS["infusions_planned"]
-    )
+    limit = planned_infusions(record.day28_response)
     for row in _infusions_by_number(record):
         if row["infusion_number"] > limit:
             yield _finding(
@@ -467,16 +451,15 @@ def _infusion_planned(record: PatientRecord) -> Iterator[Finding]:
     "paper, Methods: unique tracking number per bag; chain of custody",
 )  # fmt: skip
 def _kit_once(record: PatientRecord) -> Iterator[Finding]:
-    seen: dict[str, int] = {}
-    for row in _infusions_by_number(record):
-        for kit in _kits(row):
-            if kit in seen:
-                yield _finding(
-                    "INF-KIT-ONCE",
-                    f"kit {kit} is recorded for infusion {seen[kit]} and {row['infusion_number']}",
-                    row,
-                )
-            seen.setdefault(kit, row["infusion_number"])
+    kits = [(kit, row) for row in _infusions_by_number(record) for kit in _kits(row)]
+    for index, first in consistency.repeats(kit for kit, _ in kits):
+        kit, row = kits[index]
+        yield _finding(
+            "INF-KIT-ONCE",
+            f"kit {kit} is recorded for infusion {kits[first][1]['infusion_number']} and "
+            f"{row['infusion_number']}",
+            row,
+        )
 
 
 @_check(
@@ -487,7 +470,7 @@ def _kit_once(record: PatientRecord) -> Iterator[Finding]:
 def _bags_match_kits(record: PatientRecord) -> Iterator[Finding]:
     for row in record.infusions:
         bags, kits = row.get("bags"), _kits(row)
-        if isinstance(bags, int) and kits and bags != len(kits):
+        if consistency.bags_disagree_with_kits(bags, kits):
             yield _finding(
                 "INF-BAGS-KITS", f"{bags} bag(s) but {len(kits)} kit number(s) recorded", row
             )
@@ -720,15 +703,16 @@ def _response_nr_rule(record: PatientRecord) -> Iterator[Finding]:
         visit = str(row.get("visit"))
         if visit not in RESPONSE_VISITS or row.get("confirmed") in (None, "NR"):
             continue
-        target = visit_target_date(record, visit)
-        death, salvage = record.death_date, salvage_date(record)
-        if target is None:
-            continue
-        if death is not None and death <= target:
-            yield _finding("RESP-NR-RULE", f"{visit}: patient died on {death}; NR by rule", row)
-        elif salvage is not None and salvage <= target:
+        computed = compute_response(record, visit)  # the protocol's rule for death and salvage
+        if computed.died:
             yield _finding(
-                "RESP-NR-RULE", f"{visit}: salvage agent from {salvage}; NR by rule", row
+                "RESP-NR-RULE", f"{visit}: patient died on {record.death_date}; NR by rule", row
+            )
+        elif computed.salvage:
+            yield _finding(
+                "RESP-NR-RULE",
+                f"{visit}: salvage agent from {salvage_date(record)}; NR by rule",
+                row,
             )
 
 
@@ -770,8 +754,8 @@ def _therapy_counts(record: PatientRecord) -> Iterator[Finding]:
 )  # fmt: skip
 def _one_death(record: PatientRecord) -> Iterator[Finding]:
     deaths = [e for e in record.events if e.get("event_type") == "death"]
-    for extra in deaths[1:]:
-        yield _finding("EVT-ONE-DEATH", f"{len(deaths)} death events recorded", extra)
+    for index, _ in consistency.repeats(record.patient_id for _ in deaths):
+        yield _finding("EVT-ONE-DEATH", f"{len(deaths)} death events recorded", deaths[index])
 
 
 @_check(
@@ -788,13 +772,14 @@ def _steroid_start(record: PatientRecord) -> Iterator[Finding]:
     first = [d for d in dated if d["date"] == start]
     total = 0.0
     for row in first:
-        dose, factor = (
-            _num(row.get("dose_mg_per_day")),
-            METHYLPREDNISOLONE_PER_MG.get(str(row.get("agent"))),
-        )
-        if dose is None or factor is None:
+        dose = _num(row.get("dose_mg_per_day"))
+        if dose is None:
             return
-        total += dose * factor
+        try:
+            total += methylprednisolone_mg(str(row.get("agent")), dose)
+        except ValueError as exc:  # an agent without equivalence: the same error as the analysis
+            yield _finding("STER-START-DOSE", str(exc), row)
+            return
     per_kg = total / weight
     slack = THRESHOLDS["steroid_rounding_fraction"]
     low = THRESHOLDS["steroid_start_min_mg_kg"] * (1 - slack)

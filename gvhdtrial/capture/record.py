@@ -88,3 +88,45 @@ class PatientRecord:
         """The confirmed day-28 response (which sets the plan: 16 infusions on PR)."""
         row = self.response("d28")
         return None if row is None else row.get("confirmed")
+
+
+def _python(value: Any) -> Any:
+    """A pandas cell as the Python value a CRF row holds (missing -> None, Timestamp -> date)."""
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN, NaT
+            return None
+    except TypeError:  # pandas.NA
+        return None
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime().date()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def records_from_frames(
+    patients: Any, randomization: Any, tables: Mapping[str, Any]
+) -> dict[str, PatientRecord]:
+    """Every randomized patient's :class:`PatientRecord` from loaded trial tables (pandas
+    DataFrames as :class:`gvhdtrial.data.TrialData` holds them): what the data-capture layer
+    would show for an imported or exported trial."""
+    rows_of: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for name, frame in tables.items():
+        for row in frame.to_dict("records"):
+            clean = {k: _python(v) for k, v in row.items() if k != "patient_id"}
+            rows_of.setdefault(str(row["patient_id"]), {}).setdefault(name, []).append(clean)
+    info = {str(r["patient_id"]): r for r in patients.to_dict("records")}
+    out: dict[str, PatientRecord] = {}
+    for r in randomization.to_dict("records"):
+        pid = str(r["patient_id"])
+        patient = {k: _python(v) for k, v in info[pid].items()}
+        out[pid] = PatientRecord(
+            patient_id=pid,
+            site=str(patient.get("site_id") or ""),
+            patient=patient,
+            randomization_date=_python(r["randomization_date"]),
+            **{name: tuple(rows) for name, rows in rows_of.get(pid, {}).items()},
+        )
+    return out

@@ -1,14 +1,10 @@
 """The computed day-28 and day-56 response that the investigator confirms or overrides.
 
-The rule itself is the protocol engine's (:func:`gvhdtrial.protocol.assess_response`, paper's
-definitions, docs/protocol.md section 5). This module only picks its inputs from the CRF rows:
-
-- baseline = the assessment labelled ``baseline``, else the last assessment on or before the
-  first infusion (the start of study treatment);
-- the visit assessment = the assessment nearest the visit's target day (day 28 or 56 from the
-  first infusion) within ``RESPONSE_WINDOW_DAYS``;
-- died / salvage = a death event, or a salvage agent started, on or before the target date:
-  the response is then NR whatever the stages (docs/protocol.md section 5).
+The rule is the protocol engine's, all of it: which assessment is the visit's, the baseline,
+the time origin, the window, death and salvage (:func:`gvhdtrial.protocol.visit_response`,
+docs/protocol.md sections 4-5) and the response itself (:func:`gvhdtrial.protocol.
+assess_response`). The analysis calls the same function, so the form and the analysis cannot
+disagree about a patient's response. This module only turns the CRF rows into its inputs.
 """
 
 from __future__ import annotations
@@ -18,35 +14,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-from gvhdtrial.capture.record import RESPONSE_VISITS, PatientRecord, Row
-from gvhdtrial.protocol import Measurements, OrganStages, assess_response, overall_grade
+from gvhdtrial.capture.record import PatientRecord, Row
+from gvhdtrial.protocol import Measurements, OrganStages, overall_grade
 from gvhdtrial.protocol import stage_organs as _stage_organs
+from gvhdtrial.protocol.visits import (
+    BASIS_ASSESSED,
+    BASIS_DIED,
+    BASIS_IMPUTED,
+    BASIS_NO_BASELINE,
+    BASIS_NO_ORIGIN,
+    BASIS_PENDING,
+    BASIS_SALVAGE,
+    PHASE2_RESPONSE_VISITS,
+    DatedAssessment,
+    ResponseVisitRule,
+    salvage_start,
+    time_origin_date,
+    visit_response,
+)
+from gvhdtrial.protocol.visits import baseline_assessment as _baseline_assessment
 
-# A response visit's assessment must fall within +/- 3 days of its target day (the protocol's
-# default visit window for weekly visits, docs/protocol.md section 4).
-RESPONSE_WINDOW_DAYS: Final = 3
+#: The response visit's window (the trial definition's ``response.window_days``).
+RESPONSE_WINDOW_DAYS: Final = PHASE2_RESPONSE_VISITS.window_days
 
 MEASUREMENT_FIELDS: Final = tuple(f.name for f in fields(Measurements))
 
 
 def measurements_of(row: Mapping[str, Any]) -> Measurements:
-    """The raw measurements of an assessment row (names as :class:`Measurements`).
+    """The raw measurements of an assessment row (:meth:`Measurements.from_record`).
 
-    Missing booleans are False, a missing bilirubin unit is mg/dL; raises ValueError (the
-    engine's message) for values the engine refuses.
+    Raises ValueError (the engine's message) for values the engine refuses.
     """
-    values: dict[str, Any] = {}
-    for name in MEASUREMENT_FIELDS:
-        value = row.get(name)
-        if value is None or value == "":
-            continue
-        if name in {f.name for f in fields(Measurements) if f.type == "bool"}:
-            values[name] = bool(value)
-        elif name == "bilirubin_unit":
-            values[name] = str(value)
-        else:
-            values[name] = float(value)
-    return Measurements(**values)
+    return Measurements.from_record(row)
 
 
 def stages_of(row: Mapping[str, Any]) -> OrganStages:
@@ -63,63 +62,42 @@ def _stages_or_none(row: Mapping[str, Any] | None) -> OrganStages | None:
         return None  # the ASM-STAGEABLE edit check reports why
 
 
-def baseline_assessment(record: PatientRecord) -> Row | None:
-    """The baseline assessment: labelled ``baseline``, else the last on/before the first
-    infusion (start of study treatment, docs/protocol.md section 5)."""
-    labelled = [a for a in record.assessments if a.get("visit") == "baseline"]
-    if labelled:
-        return labelled[-1]
-    start = record.first_infusion_date or record.randomization_date
-    if start is None:
-        return None
-    before = [
-        a
-        for a in record.assessments
-        if isinstance(a.get("assessment_date"), dt.date) and a["assessment_date"] <= start
+def _dated(record: PatientRecord) -> list[tuple[DatedAssessment, Row]]:
+    rows = [a for a in record.assessments if isinstance(a.get("assessment_date"), dt.date)]
+    rows.sort(key=lambda a: a["assessment_date"])
+    return [
+        (DatedAssessment(a["assessment_date"], a.get("visit"), _stages_or_none(a)), a) for a in rows
     ]
-    return max(before, key=lambda a: a["assessment_date"]) if before else None
 
 
-def visit_target_date(record: PatientRecord, visit: str) -> dt.date | None:
-    """Target date of a response visit: its day counted from the first infusion."""
-    start = record.first_infusion_date
-    if start is None:
-        return None
-    return start + dt.timedelta(days=RESPONSE_VISITS[visit])
-
-
-def visit_assessment(record: PatientRecord, visit: str) -> Row | None:
-    """The assessment nearest the visit's target date within the window, if any."""
-    target = visit_target_date(record, visit)
-    if target is None:
-        return None
-    inside = [
-        a
-        for a in record.assessments
-        if isinstance(a.get("assessment_date"), dt.date)
-        and abs((a["assessment_date"] - target).days) <= RESPONSE_WINDOW_DAYS
-    ]
-    if not inside:
-        return None
-    return min(
-        inside, key=lambda a: (abs((a["assessment_date"] - target).days), a["assessment_date"])
-    )
+def baseline_assessment(
+    record: PatientRecord, rule: ResponseVisitRule = PHASE2_RESPONSE_VISITS
+) -> Row | None:
+    """The baseline assessment row (:func:`gvhdtrial.protocol.visits.baseline_assessment`)."""
+    dated = _dated(record)
+    origin = time_origin_date(rule, record.randomization_date, record.first_infusion_date)
+    chosen = _baseline_assessment([d for d, _ in dated], origin)
+    return next((row for d, row in dated if d is chosen), None)
 
 
 def salvage_date(record: PatientRecord) -> dt.date | None:
-    """The first salvage agent's start date (a salvage patient is NR from then on)."""
-    dates = [
-        t["start_date"]
-        for t in record.therapies
-        if t.get("role") == "salvage" and isinstance(t.get("start_date"), dt.date)
-    ]
-    dates += [
-        e["event_date"]
-        for e in record.events
-        if e.get("event_type") == "new_systemic_therapy"
-        and isinstance(e.get("event_date"), dt.date)
-    ]
-    return min(dates) if dates else None
+    """The first salvage treatment (:func:`gvhdtrial.protocol.visits.salvage_start`)."""
+    return salvage_start(
+        ((t.get("role"), _as_date(t.get("start_date"))) for t in record.therapies),
+        ((e.get("event_type"), _as_date(e.get("event_date"))) for e in record.events),
+    )
+
+
+def _as_date(value: Any) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
+def visit_target_date(
+    record: PatientRecord, visit: str, rule: ResponseVisitRule = PHASE2_RESPONSE_VISITS
+) -> dt.date | None:
+    """Target date of a response visit: its day counted from the rule's time origin."""
+    origin = time_origin_date(rule, record.randomization_date, record.first_infusion_date)
+    return None if origin is None else origin + dt.timedelta(days=rule.target_day(visit))
 
 
 @dataclass(frozen=True)
@@ -136,42 +114,62 @@ class ComputedResponse:
     assessment_date: dt.date | None = None
     died: bool = False
     salvage: bool = False
+    basis: str = ""
 
 
-def compute_response(record: PatientRecord, visit: str) -> ComputedResponse:
-    """The day-28 or day-56 response (docs/protocol.md section 5) from the CRF rows, or why not."""
-    if visit not in RESPONSE_VISITS:
-        raise ValueError(f"visit: {visit!r}; expected one of {', '.join(RESPONSE_VISITS)}")
-    target = visit_target_date(record, visit)
-    if target is None:
-        return ComputedResponse(visit, None, "no infusion recorded yet", None)
-    death = record.death_date
+def compute_response(
+    record: PatientRecord,
+    visit: str,
+    *,
+    rule: ResponseVisitRule = PHASE2_RESPONSE_VISITS,
+    today: dt.date | None = None,
+) -> ComputedResponse:
+    """The response at ``visit`` (a visit of ``rule``, e.g. ``d28``) from the CRF rows, or why not.
+
+    ``today``: a visit without an assessment is pending until its window has closed, then NR
+    by non-responder imputation (as the analysis counts it); ``None`` = keep it pending.
+    """
+    rule.target_day(visit)  # ValueError naming the rule's visits for an unknown one
+    dated = _dated(record)
     salvage = salvage_date(record)
-    died = death is not None and death <= target
-    salvaged = salvage is not None and salvage <= target
-    base_row = baseline_assessment(record)
-    baseline = _stages_or_none(base_row)
-    row = visit_assessment(record, visit)
-    stages = _stages_or_none(row)
-    when = row.get("assessment_date") if row is not None else None
-    if died or salvaged:
-        why = f"died on {death}" if died else f"salvage agent from {salvage}"
-        return ComputedResponse(
-            visit, "NR", f"NR by rule: {why}", target, baseline, stages,
-            None if stages is None else overall_grade(stages), when, died, salvaged,
-        )  # fmt: skip
-    if baseline is None:
-        why = "no baseline assessment" if base_row is None else "baseline cannot be staged"
-        return ComputedResponse(visit, None, why, target)
-    if stages is None and row is not None:
-        return ComputedResponse(visit, None, "the visit's assessment cannot be staged", target)
-    if stages is None:
-        return ComputedResponse(
-            visit, None,
-            f"no assessment within {RESPONSE_WINDOW_DAYS} days of {target}", target, baseline,
-        )  # fmt: skip
-    response = assess_response(baseline, stages)
+    result = visit_response(
+        rule,
+        visit,
+        randomization_date=record.randomization_date,
+        first_infusion_date=record.first_infusion_date,
+        assessments=[d for d, _ in dated],
+        death_date=record.death_date,
+        salvage_date=salvage,
+        as_of=today if today is not None else dt.date.min,
+    )
+    target = result.target_date
+    origin = time_origin_date(rule, record.randomization_date, record.first_infusion_date)
+    base = _baseline_assessment([d for d, _ in dated], origin)
+    baseline = None if base is None else base.stages
+    chosen = result.assessment
+    stages = None if chosen is None else chosen.stages
+    when = None if chosen is None else chosen.date
+    grade = None if stages is None else overall_grade(stages)
+    reasons = {
+        BASIS_ASSESSED: f"{result.response} against baseline",
+        BASIS_DIED: f"NR by rule: died on {record.death_date}",
+        BASIS_SALVAGE: f"NR by rule: salvage agent from {salvage}",
+        BASIS_NO_BASELINE: (
+            "no baseline assessment" if base is None else "baseline cannot be staged"
+        ),
+        BASIS_NO_ORIGIN: (
+            "no infusion recorded yet"
+            if rule.time_origin == "first_infusion"
+            else "not randomized yet"
+        ),
+        BASIS_PENDING: f"no assessment within {rule.window_days} days of {target}",
+        BASIS_IMPUTED: (
+            f"NR by non-responder imputation: no assessment within {rule.window_days} days "
+            f"of {target}"
+        ),
+    }
+    reason = reasons.get(result.basis, result.basis)
     return ComputedResponse(
-        visit, response.value, f"{response.value} against baseline", target, baseline, stages,
-        overall_grade(stages), when,
+        visit, result.response, reason, target, baseline, stages, grade, when,
+        result.died, result.salvage, result.basis,
     )  # fmt: skip

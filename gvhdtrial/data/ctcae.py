@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 BLOOD = "Blood and lymphatic system disorders"
 CARDIAC = "Cardiac disorders"
@@ -314,3 +315,28 @@ def table3_label(term: str, specify: str | None = None) -> str | None:
     key_specify = (specify or "").casefold() if term in OTHER_SPECIFY_TERMS else ""
     found = _BY_CODING.get((term, key_specify))
     return found.display if found else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Table 3's listing rule (paper, Table 3 footnote; docs/protocol.md section 10): an AE term is
+# listed when, in either arm, >= 10 % of the safety set had it at any grade, >= 5 % at grade
+# 3-4, or anyone at grade 5. Exact integer arithmetic (listed when count / n >= num / den).
+# ---------------------------------------------------------------------------------------------
+TABLE3_LISTING: Final[Mapping[str, tuple[int, int]]] = {
+    "any_grade": (1, 10),
+    "grade_3_4": (1, 20),
+}
+
+
+def table3_listed(any_n: int, g34_n: int, g5_n: int, total: int) -> bool:
+    """Whether Table 3 lists a term, from its counts in one arm of ``total`` patients."""
+    num, den = TABLE3_LISTING["any_grade"]
+    num34, den34 = TABLE3_LISTING["grade_3_4"]
+    return den * any_n >= num * total or den34 * g34_n >= num34 * total or g5_n > 0
+
+
+def table3_largest_unlisted(total: int) -> tuple[int, int]:
+    """The largest (any grade, grade 3-4) counts in an arm of ``total`` that are not listed."""
+    num, den = TABLE3_LISTING["any_grade"]
+    num34, den34 = TABLE3_LISTING["grade_3_4"]
+    return -(-num * total // den) - 1, -(-num34 * total // den34) - 1

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gvhdtrial.data import ctcae
+from gvhdtrial.data import consistency, ctcae
 from gvhdtrial.data.model import (
     DATE_RULES,
     SYNTHETIC_STATEMENT,
@@ -599,12 +599,14 @@ def _check_consistency(parsed: Mapping[str, _Parsed], problems: list[Problem]) -
             if all(_ok(row.values[c]) for c in columns):
                 yield p, row
 
-    # Infusions: one tracking number per bag, and a bag is never infused twice.
-    seen_kits: dict[str, int] = {}
+    # The data model's cross-table rules (gvhdtrial.data.consistency, shared with the capture
+    # edit checks): one tracking number per bag, a bag infused once, the SOC of the term, a
+    # fatal AE is grade 5, a patient dies once.
+    kit_rows = [(p, row, kit) for p, row in rows("infusions", "kit_numbers")
+                for kit in consistency.kit_numbers(row.values["kit_numbers"])]  # fmt: skip
     for p, row in rows("infusions", "kit_numbers"):
-        kits = row.values["kit_numbers"].split(";")
-        bags = row.values.get("bags")
-        if _ok(bags) and bags != len(kits):
+        kits = consistency.kit_numbers(row.values["kit_numbers"])
+        if consistency.bags_disagree_with_kits(row.values.get("bags"), kits):
             problems.append(
                 Problem(
                     p.table.filename,
@@ -615,25 +617,22 @@ def _check_consistency(parsed: Mapping[str, _Parsed], problems: list[Problem]) -
                     "consistency",
                 )
             )
-        for kit in kits:
-            if kit in seen_kits:
-                problems.append(
-                    Problem(
-                        p.table.filename,
-                        row.line,
-                        "kit_numbers",
-                        kit,
-                        f"a bag tracking number not used before (line {seen_kits[kit]})",
-                        "unique",
-                    )
-                )
-            else:
-                seen_kits[kit] = row.line
+    for index, first in consistency.repeats(kit for _, _, kit in kit_rows):
+        p, row, kit = kit_rows[index]
+        problems.append(
+            Problem(
+                p.table.filename,
+                row.line,
+                "kit_numbers",
+                kit,
+                f"a bag tracking number not used before (line {kit_rows[first][1].line})",
+                "unique",
+            )
+        )
 
-    # Adverse events: the SOC is the term's CTCAE SOC; grade 5 is exactly a fatal outcome.
     for p, row in rows("adverse_events", "term", "soc"):
-        soc = ctcae.soc_of(row.values["term"])
-        if row.values["soc"] != soc:
+        soc = consistency.expected_soc(row.values["term"], row.values["soc"])
+        if soc is not None:
             problems.append(
                 Problem(
                     p.table.filename,
@@ -645,7 +644,7 @@ def _check_consistency(parsed: Mapping[str, _Parsed], problems: list[Problem]) -
                 )
             )
     for p, row in rows("adverse_events", "grade", "outcome"):
-        if (row.values["grade"] == 5) != (row.values["outcome"] == "fatal"):
+        if consistency.fatal_disagrees_with_grade(row.values["grade"], row.values["outcome"]):
             problems.append(
                 Problem(
                     p.table.filename,
@@ -657,25 +656,20 @@ def _check_consistency(parsed: Mapping[str, _Parsed], problems: list[Problem]) -
                 )
             )
 
-    # Events: a patient dies once.
-    died: dict[str, int] = {}
-    for p, row in rows("events", "patient_id", "event_type"):
-        if row.values["event_type"] != "death":
-            continue
-        pid = row.values["patient_id"]
-        if pid in died:
-            problems.append(
-                Problem(
-                    p.table.filename,
-                    row.line,
-                    "event_type",
-                    "death",
-                    f"one death per patient (already on line {died[pid]})",
-                    "consistency",
-                )
+    deaths = [(p, row) for p, row in rows("events", "patient_id", "event_type")
+              if row.values["event_type"] == "death"]  # fmt: skip
+    for index, first in consistency.repeats(row.values["patient_id"] for _, row in deaths):
+        p, row = deaths[index]
+        problems.append(
+            Problem(
+                p.table.filename,
+                row.line,
+                "event_type",
+                "death",
+                f"one death per patient (already on line {deaths[first][1].line})",
+                "consistency",
             )
-        else:
-            died[pid] = row.line
+        )
 
     # Randomization: the stratum is the patient's centre, and consent came first.
     site_of = {r.values["patient_id"]: r for _, r in rows("patients", "patient_id", "site_id")}

@@ -51,6 +51,19 @@ from gvhdtrial.protocol.staging import ORGANS, OrganStages
 # Prednisone 1 mg = methylprednisolone 0.8 mg (docs/protocol.md section 3).
 METHYLPREDNISOLONE_PER_PREDNISONE: Final = 0.8
 
+#: Methylprednisolone mg per mg of each corticosteroid: the one equivalence table of the code.
+#: Prednisone 1 mg = methylprednisolone 0.8 mg is the protocol's (docs/protocol.md section 3);
+#: prednisolone is equipotent with prednisone; dexamethasone 0.75 mg and hydrocortisone 20 mg =
+#: methylprednisolone 4 mg (standard glucocorticoid equivalence, e.g. BNF "Glucocorticoid
+#: therapy"). An agent not listed is an error (``methylprednisolone_mg``), never a guess.
+METHYLPREDNISOLONE_PER_MG: Final[Mapping[str, float]] = {
+    "methylprednisolone": 1.0,
+    "prednisone": METHYLPREDNISOLONE_PER_PREDNISONE,
+    "prednisolone": METHYLPREDNISOLONE_PER_PREDNISONE,
+    "dexamethasone": 4.0 / 0.75,
+    "hydrocortisone": 4.0 / 20.0,
+}
+
 
 def methylprednisolone_equivalent(prednisone_mg_per_kg_day: float) -> float:
     """Methylprednisolone mg/kg/day equivalent to a prednisone dose (1 mg = 0.8 mg)."""
@@ -58,6 +71,18 @@ def methylprednisolone_equivalent(prednisone_mg_per_kg_day: float) -> float:
         "prednisone_mg_per_kg_day", prednisone_mg_per_kg_day, "a dose >= 0 mg/kg/day"
     )
     return dose * METHYLPREDNISOLONE_PER_PREDNISONE
+
+
+def methylprednisolone_mg(agent: str, mg: float) -> float:
+    """Methylprednisolone mg equivalent to ``mg`` of ``agent`` (``METHYLPREDNISOLONE_PER_MG``).
+
+    Raises ValueError naming the agent for an agent not in the table.
+    """
+    factor = METHYLPREDNISOLONE_PER_MG.get(str(agent))
+    if factor is None:
+        known = ", ".join(METHYLPREDNISOLONE_PER_MG)
+        raise ValueError(f"steroid agent: {agent!r} has no equivalence; expected one of {known}")
+    return require_non_negative("dose_mg_per_day", mg, "a dose >= 0 mg/day") * factor
 
 
 @dataclass(frozen=True)
@@ -402,3 +427,48 @@ def steroid_refractory_category(
         return SRCategory(definition, None, None, "not steroid-refractory", ())
     first = met[0]
     return SRCategory(definition, first.category, first.day, first.reason, tuple(met))
+
+
+# ---------------------------------------------------------------------------------------------
+# The first-line course from recorded doses (one builder for data capture, analysis, reference)
+# ---------------------------------------------------------------------------------------------
+RecordedDose = tuple[dt.date, str, float]  # date, agent, mg/day as recorded
+
+
+def methylprednisolone_mg_on(doses: Sequence[RecordedDose], day: dt.date) -> float:
+    """Methylprednisolone-equivalent mg/day in effect on ``day``: per agent, the latest record
+    on or before it (a record holds until that agent's next record), summed over agents."""
+    latest: dict[str, tuple[dt.date, float]] = {}
+    for date, agent, mg in sorted(doses, key=lambda d: d[0]):
+        if date <= day:
+            latest[agent] = (date, mg)
+    return sum(methylprednisolone_mg(agent, mg) for agent, (_, mg) in sorted(latest.items()))
+
+
+def steroid_course(
+    doses: Sequence[RecordedDose],
+    weight_kg: float,
+    assessments: Sequence[DatedStages],
+    as_of: dt.date | None = None,
+) -> tuple[SteroidCourse | None, str]:
+    """The course in methylprednisolone mg/kg/day from the recorded doses, or why not.
+
+    One dose record per date on which any agent changes; the assessments from steroid start to
+    ``as_of`` (all when None), the first on the start date.
+    """
+    if not doses:
+        return None, "no steroid doses recorded"
+    weight = require_non_negative("weight_kg", weight_kg, "a body weight > 0 kg")
+    if weight == 0:
+        raise ValueError("weight_kg: 0; expected a body weight > 0 kg")
+    start = min(d[0] for d in doses)
+    change_dates = sorted({d[0] for d in doses})
+    course = tuple(
+        SteroidDose(day, methylprednisolone_mg_on(doses, day) / weight) for day in change_dates
+    )
+    if not assessments:
+        return None, "no assessments recorded"
+    window = [a for a in assessments if a.date >= start and (as_of is None or a.date <= as_of)]
+    if not window or window[0].date != start:
+        return None, f"no assessment on the steroid start date {start}"
+    return SteroidCourse(start, course, tuple(window)), ""

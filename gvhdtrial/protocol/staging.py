@@ -320,6 +320,35 @@ class Measurements:
             )
         return cls(**values)  # type: ignore[arg-type]
 
+    @classmethod
+    def from_record(cls, row: Mapping[str, object]) -> Measurements:
+        """Build from a stored record (a CRF row, a CSV row read by pandas): keys other than the
+        field names are ignored; a missing value (None, "", NaN) takes the field's default;
+        booleans and numbers are converted to Python ``bool`` and ``float``. The one reader of
+        an assessment row for data capture, the analysis and the reference verifier."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            value = row.get(f.name)
+            if _missing(value):
+                continue
+            if f.name == "bilirubin_unit":
+                values[f.name] = str(value)
+            elif f.type == "bool":
+                values[f.name] = bool(value)
+            else:
+                values[f.name] = float(value)  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _missing(value: object) -> bool:
+    """None, blank text, NaN/NaT, or pandas' NA (which refuses to be a truth value)."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:
+        return True
+
 
 def _stage_measurements(measurements: Measurements, lower_gi_rule: LowerGiRule) -> OrganStages:
     return OrganStages(

@@ -8,6 +8,7 @@ product infusion").
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -33,6 +34,9 @@ MIN_DAYS_BETWEEN_INFUSIONS: Final = 3
 INFUSION_WEEKS: Final = 4
 EXTENDED_INFUSION_WEEKS: Final = 8
 EXTEND_ON_DAY28_RESPONSE: Final = Response.PR
+#: 8 infusions planned; 16 after PR at day 28 (the one place these numbers come from).
+PLANNED_INFUSIONS: Final = INFUSION_WEEKS * len(INFUSION_DAYS_IN_WEEK)
+PLANNED_INFUSIONS_EXTENDED: Final = EXTENDED_INFUSION_WEEKS * len(INFUSION_DAYS_IN_WEEK)
 DAY28_RESPONSES: Final = tuple(response.value for response in Response)
 
 BagRounding = Literal["nearest", "up"]
@@ -65,6 +69,79 @@ class VisitWindows:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name}: {value!r} is not a whole number of days >= 0")
+
+
+@dataclass(frozen=True)
+class Dosing:
+    """The investigational product and how it is given (the trial definition's ``[dosing]``;
+    defaults: the phase 2 trial, paper, Methods: Interventions)."""
+
+    cells_per_kg: int = TARGET_CELLS_PER_KG
+    cells_per_bag: int = CELLS_PER_BAG
+    ml_per_bag: int = ML_PER_BAG
+    bag_rounding: BagRounding = "nearest"
+    infusion_days_in_week: tuple[int, ...] = INFUSION_DAYS_IN_WEEK
+    min_days_between_infusions: int = MIN_DAYS_BETWEEN_INFUSIONS
+    weeks: int = INFUSION_WEEKS
+    extended_weeks: int = EXTENDED_INFUSION_WEEKS
+    extend_on_day28_response: str | None = EXTEND_ON_DAY28_RESPONSE.value
+
+    def __post_init__(self) -> None:
+        require_choice("bag_rounding", self.bag_rounding, BAG_ROUNDINGS)
+        for name in ("cells_per_kg", "cells_per_bag", "ml_per_bag", "weeks", "extended_weeks"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: {value!r}; expected a whole number >= 1")
+        days = sorted(self.infusion_days_in_week)
+        if not days or len(set(days)) != len(days) or days[0] < 0 or days[-1] > 6:
+            raise ValueError(
+                f"infusion_days_in_week: {self.infusion_days_in_week!r}; expected distinct days 0-6"
+            )
+        gaps = [b - a for a, b in itertools.pairwise(days)] + [7 + days[0] - days[-1]]
+        if min(gaps) < self.min_days_between_infusions:
+            raise ValueError(
+                f"infusion_days_in_week: {self.infusion_days_in_week!r} puts infusions "
+                f"{min(gaps)} day(s) apart; min_days_between_infusions is "
+                f"{self.min_days_between_infusions}"
+            )
+        if self.extended_weeks < self.weeks:
+            raise ValueError(f"extended_weeks: {self.extended_weeks} < weeks {self.weeks}")
+        if self.extend_on_day28_response is not None:
+            require_choice(
+                "extend_on_day28_response", self.extend_on_day28_response, DAY28_RESPONSES
+            )
+
+    @property
+    def planned_infusions(self) -> int:
+        return self.weeks * len(self.infusion_days_in_week)
+
+    @property
+    def planned_infusions_extended(self) -> int:
+        return self.extended_weeks * len(self.infusion_days_in_week)
+
+
+PHASE2_DOSING: Final = Dosing()
+
+
+@dataclass(frozen=True)
+class VisitSchedule:
+    """Visit days (the trial definition's ``[visits]``; defaults: the phase 2 trial)."""
+
+    frequent_until_day: int = FREQUENT_VISITS_UNTIL_DAY
+    weekly_until_day: int = WEEKLY_VISITS_UNTIL_DAY
+    late_days: tuple[int, ...] = LATE_VISIT_DAYS
+
+    def __post_init__(self) -> None:
+        if not 0 < self.frequent_until_day <= self.weekly_until_day:
+            raise ValueError(
+                f"frequent_until_day: {self.frequent_until_day}; expected 1 to weekly_until_day "
+                f"({self.weekly_until_day})"
+            )
+        if any(d <= self.weekly_until_day for d in self.late_days):
+            raise ValueError(f"late_days: {self.late_days!r}; expected days after weekly_until_day")
+
+
+PHASE2_VISIT_SCHEDULE: Final = VisitSchedule()
 
 
 @dataclass(frozen=True)
@@ -122,7 +199,9 @@ def _require_weight(weight_kg: float) -> float:
     return weight
 
 
-def bags_per_infusion(weight_kg: float, rounding: BagRounding = "nearest") -> int:
+def bags_per_infusion(
+    weight_kg: float, rounding: BagRounding = "nearest", dosing: Dosing = PHASE2_DOSING
+) -> int:
     """Bags per infusion: weight x 1e6 / 2e7, rounded to a whole bag, at least one.
 
     ``rounding="nearest"`` (default, docs/protocol.md section 4) rounds half up (2.5 -> 3, never
@@ -131,26 +210,41 @@ def bags_per_infusion(weight_kg: float, rounding: BagRounding = "nearest") -> in
     """
     weight = _require_weight(weight_kg)
     require_choice("rounding", rounding, BAG_ROUNDINGS)
-    exact_bags = Decimal(repr(weight)) * TARGET_CELLS_PER_KG / CELLS_PER_BAG
+    exact_bags = Decimal(repr(weight)) * dosing.cells_per_kg / dosing.cells_per_bag
     mode = ROUND_HALF_UP if rounding == "nearest" else ROUND_CEILING
     return max(MIN_BAGS_PER_INFUSION, int(exact_bags.quantize(Decimal(1), rounding=mode)))
 
 
-def _infusion_days(weeks: int) -> list[int]:
-    return [7 * week + offset for week in range(weeks) for offset in INFUSION_DAYS_IN_WEEK]
+def planned_infusions(day28_response: Response | str | None, dosing: Dosing = PHASE2_DOSING) -> int:
+    """How many infusions are planned: 16 after PR at day 28, else 8 (unknown response: 8)."""
+    if day28_response is not None and day28_response == dosing.extend_on_day28_response:
+        return dosing.planned_infusions_extended
+    return dosing.planned_infusions
 
 
-def _visit_schedule(first_infusion: dt.date, windows: VisitWindows) -> tuple[Visit, ...]:
+def _infusion_days(weeks: int, dosing: Dosing = PHASE2_DOSING) -> list[int]:
+    days = sorted(dosing.infusion_days_in_week)
+    return [7 * week + offset for week in range(weeks) for offset in days]
+
+
+def _visit_schedule(
+    first_infusion: dt.date,
+    windows: VisitWindows,
+    schedule: VisitSchedule = PHASE2_VISIT_SCHEDULE,
+    dosing: Dosing = PHASE2_DOSING,
+) -> tuple[Visit, ...]:
     def visit(day: int, name: str, before: int, after: int) -> Visit:
         return Visit(day, name, first_infusion + timedelta(days=day), before, after)
 
+    until = schedule.frequent_until_day
     visits = [visit(0, "screening", windows.screening_days, 0)]
-    frequent_days = [d for d in _infusion_days(8) if d < FREQUENT_VISITS_UNTIL_DAY]
-    frequent_days.append(FREQUENT_VISITS_UNTIL_DAY)
+    weeks = -(-until // 7)
+    frequent_days = [d for d in _infusion_days(weeks, dosing) if d < until]
+    frequent_days.append(until)
     visits += [visit(d, f"day {d}", windows.frequent, windows.frequent) for d in frequent_days]
-    weekly_days = range(FREQUENT_VISITS_UNTIL_DAY + 7, WEEKLY_VISITS_UNTIL_DAY, 7)
+    weekly_days = range(until + 7, schedule.weekly_until_day, 7)
     visits += [visit(d, f"day {d}", windows.weekly, windows.weekly) for d in weekly_days]
-    visits += [visit(d, f"day {d}", windows.late, windows.late) for d in LATE_VISIT_DAYS]
+    visits += [visit(d, f"day {d}", windows.late, windows.late) for d in schedule.late_days]
     return tuple(visits)
 
 
@@ -159,8 +253,10 @@ def treatment_plan(
     first_infusion_date: dt.date,
     day28_response: Response | str | None = None,
     *,
-    rounding: BagRounding = "nearest",
+    rounding: BagRounding | None = None,
     windows: VisitWindows | None = None,
+    dosing: Dosing = PHASE2_DOSING,
+    schedule: VisitSchedule = PHASE2_VISIT_SCHEDULE,
 ) -> TreatmentPlan:
     """The treatment plan of one patient (paper, Methods; docs/protocol.md section 4).
 
@@ -173,20 +269,19 @@ def treatment_plan(
         raise ValueError(f"first_infusion_date: {first_infusion_date!r} is not a date")
     if day28_response is not None:
         require_choice("day28_response", str(day28_response), DAY28_RESPONSES)
-    bags = bags_per_infusion(weight, rounding)
-    weeks = (
-        EXTENDED_INFUSION_WEEKS if day28_response == EXTEND_ON_DAY28_RESPONSE else INFUSION_WEEKS
-    )
+    bags = bags_per_infusion(weight, rounding or dosing.bag_rounding, dosing)
+    n_planned = planned_infusions(day28_response, dosing)
+    weeks = dosing.extended_weeks if n_planned > dosing.planned_infusions else dosing.weeks
     infusions = tuple(
         Infusion(number, day, first_infusion_date + timedelta(days=day))
-        for number, day in enumerate(_infusion_days(weeks), start=1)
+        for number, day in enumerate(_infusion_days(weeks, dosing), start=1)
     )
-    delivered = bags * CELLS_PER_BAG / weight
+    delivered = bags * dosing.cells_per_bag / weight
     return TreatmentPlan(
         weight_kg=weight,
         bags_per_infusion=bags,
         delivered_cells_per_kg=delivered,
-        volume_ml_per_infusion=bags * ML_PER_BAG,
+        volume_ml_per_infusion=bags * dosing.ml_per_bag,
         infusions=infusions,
-        visits=_visit_schedule(first_infusion_date, windows or VisitWindows()),
+        visits=_visit_schedule(first_infusion_date, windows or VisitWindows(), schedule, dosing),
     )

@@ -1,0 +1,73 @@
+"""The response the data-capture form shows equals the analysis's, patient by patient.
+
+Both call the protocol's one response visit rule (``gvhdtrial.protocol.visit_response``). Before
+issue 12 the form counted day 28 from the first infusion and the analysis from randomization;
+``test_the_drift_case`` is a patient on whom the two disagreed (data SYNTHETIC).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gvhdtrial.analysis.config import DEFAULT_CONFIG
+from gvhdtrial.analysis.pipeline import build_adsl
+from gvhdtrial.capture import compute_response
+from gvhdtrial.capture.record import records_from_frames
+from gvhdtrial.data import TrialData, load_trial
+from gvhdtrial.protocol import ResponseVisitRule
+from tests.analysis.builder import CLEAR, SKIN1, SKIN3, PatientSpec, load_specs
+
+ROOT = Path(__file__).resolve().parents[2]
+ROW_TABLES = ("steroid_doses", "infusions", "assessments", "therapies", "adverse_events", "events")
+
+
+def _records(data: TrialData) -> dict:
+    return records_from_frames(
+        data.patients, data.randomization, {t: getattr(data, t) for t in ROW_TABLES}
+    )
+
+
+def _compare(data: TrialData) -> list[tuple[str, str, str | None, str | None]]:
+    adsl, _ = build_adsl(data, DEFAULT_CONFIG)
+    records = _records(data)
+    rows = []
+    for rec in adsl.to_dict("records"):
+        pid = str(rec["patient_id"])
+        for visit in ("d28", "d56"):
+            shown = compute_response(records[pid], visit, today=data.info.data_cutoff_date).response
+            analysed = rec[f"resp_{visit}"]
+            rows.append((pid, visit, shown, None if pd.isna(analysed) else analysed))
+    return rows
+
+
+def test_every_reference_patient_and_visit_agree() -> None:
+    data = load_trial(ROOT / "data" / "reference")
+    rows = _compare(data)
+    assert len(rows) == 2 * 78  # 78 randomized (paper, Results), two response visits
+    disagree = [r for r in rows if r[2] != r[3]]
+    assert not disagree, disagree
+    # the comparison is not vacuous: the reference trial's d28 responses (paper, Table 2: ORR
+    # d28 24/40 MSC + 19/38 control = 43 responders)
+    assert sum(1 for _, v, shown, _ in rows if v == "d28" and shown in ("CR", "PR")) == 43
+
+
+@pytest.fixture()
+def drift_patient(tmp_path: Path) -> TrialData:
+    # first infusion on day 1; skin stage 1 on day 25 (PR), clear on day 31 (CR)
+    spec = PatientSpec("P001", baseline=dict(SKIN3), post=[(25, dict(SKIN1)), (31, dict(CLEAR))])
+    return load_specs(tmp_path, [spec])
+
+
+def test_the_drift_case(drift_patient: TrialData) -> None:
+    """Day 28 from randomization: days 25 and 31 are both 3 days off, the earlier (PR) wins.
+    Counted from the first infusion (day 1, target day 29) the form used to pick day 31 (CR)."""
+    rows = _compare(drift_patient)
+    assert rows[0] == ("P001", "d28", "PR", "PR")
+    record = _records(drift_patient)["P001"]
+    old_form_rule = ResponseVisitRule(time_origin="first_infusion")
+    shown_before = compute_response(record, "d28", rule=old_form_rule, today=dt.date.max)
+    assert shown_before.response == "CR"
