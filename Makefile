@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml .venv/bin/python
 ## served at http://127.0.0.1:$(PORT)/ ; `gvhdtrial demo` still prints the worked example
 PORT ?= 8000
 VAR  := $(or $(GVHDTRIAL_HOME),var)
+## TRIAL=trials/X.toml make run: serve another trial definition (default trials/jiang2024-phase2.toml)
+ifneq ($(TRIAL),)
+export GVHDTRIAL_TRIAL := $(abspath $(TRIAL))
+endif
 run: $(STAMP)
 	.venv/bin/gvhdtrial web seed --quiet >/dev/null
 	.venv/bin/gvhdtrial import data/reference --if-empty

@@ -28,6 +28,10 @@ from gvhdtrial.data.cli import app as _data_app  # noqa: E402
 
 app.add_typer(_data_app, name="data")
 
+from gvhdtrial.trial_cli import app as _trial_app  # noqa: E402
+
+app.add_typer(_trial_app, name="trial")
+
 from gvhdtrial.report.cli import report_command  # noqa: E402
 
 app.command("report")(report_command)

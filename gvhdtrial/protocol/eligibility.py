@@ -100,29 +100,93 @@ class Candidate:
         return overall_grade(self.stages) if self.stages is not None else self.agvhd_grade
 
 
+@dataclass(frozen=True)
+class EligibilityRules:
+    """Which criteria a trial applies and their thresholds (the trial definition's
+    ``[eligibility]``; the defaults are the phase 2 trial's, paper, Methods: Patients).
+
+    ``required_organs``: organs of which at least one must be involved at screening (criterion
+    I2e; e.g. ``("gut",)`` for a gut-involvement trial; upper or lower GI counts as gut).
+    """
+
+    criteria: tuple[str, ...] = (
+        "I1", "I2a", "I2b", "I2c", "I2d", "I3", "I4", "E1a", "E1b", "E1c", "E1d", "E1e",
+        "E1f", "E1g", "E1h", "E2a", "E2b", "E3", "E4", "E5",
+    )  # fmt: skip
+    min_age_years: int = MIN_AGE_YEARS
+    max_age_years: int = MAX_AGE_YEARS
+    min_grade: int = MIN_MAGIC_GRADE
+    max_days_enrolment_to_first_infusion: int = MAX_DAYS_ENROLMENT_TO_FIRST_INFUSION
+    min_creatinine_clearance_ml_min: float = MIN_CREATININE_CLEARANCE_ML_MIN
+    excluded_nyha_classes: tuple[int, ...] = SEVERE_HEART_FAILURE_NYHA
+    required_organs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        known = {c.code for c in ELIGIBILITY_CRITERIA}
+        unknown = [c for c in self.criteria if c not in known]
+        if unknown:
+            raise ValueError(f"criteria: {unknown} unknown; expected codes of {sorted(known)}")
+        if self.min_age_years > self.max_age_years:
+            raise ValueError(
+                f"min_age_years: {self.min_age_years} > max_age_years {self.max_age_years}"
+            )
+        if self.min_grade not in (1, 2, 3, 4):
+            raise ValueError(f"min_grade: {self.min_grade!r}; expected a grade 1-4")
+        bad = [o for o in self.required_organs if o not in ("skin", "liver", "gut")]
+        if bad:
+            raise ValueError(f"required_organs: {bad}; expected some of skin, liver, gut")
+        if self.required_organs and "I2e" not in self.criteria:
+            raise ValueError("required_organs needs criterion I2e in criteria")
+
+    def describe(self, template: str) -> str:
+        """A criterion's description with this trial's thresholds filled in."""
+        return template.format(
+            min_age=self.min_age_years,
+            max_age=self.max_age_years,
+            min_grade=ROMAN_GRADE[self.min_grade],
+            max_days=self.max_days_enrolment_to_first_infusion,
+            min_crcl=f"{self.min_creatinine_clearance_ml_min:g}",
+            nyha="-".join(ROMAN_GRADE[n] for n in sorted(self.excluded_nyha_classes)) or "none",
+            organs=" or ".join(self.required_organs) or "any organ",
+        )
+
+
 class Criterion(NamedTuple):
-    """One row of the eligibility table: code, what it requires, and its check."""
+    """One row of the eligibility table: code, what it requires (a template filled in by
+    :meth:`EligibilityRules.describe`), and its check."""
 
     code: str
     description: str
-    failure_reason: Callable[[Candidate], str | None]
+    failure_reason: Callable[[Candidate, EligibilityRules], str | None]
 
 
-def _grade_failure(candidate: Candidate) -> str | None:
+def _grade_failure(candidate: Candidate, rules: EligibilityRules) -> str | None:
     grade = candidate.magic_grade
     if grade is None:
         return "aGVHD grade not recorded (give organ stages or the MAGIC grade)"
-    if grade < MIN_MAGIC_GRADE:
-        return f"MAGIC grade {ROMAN_GRADE[grade]}; grade II-IV required"
+    if grade < rules.min_grade:
+        return f"MAGIC grade {ROMAN_GRADE[grade]}; grade {ROMAN_GRADE[rules.min_grade]}-IV required"
     return None
 
 
-def _creatinine_clearance_failure(candidate: Candidate) -> str | None:
+def _creatinine_clearance_failure(candidate: Candidate, rules: EligibilityRules) -> str | None:
     clearance = candidate.creatinine_clearance_ml_min
-    if clearance is None or clearance >= MIN_CREATININE_CLEARANCE_ML_MIN:
+    minimum = rules.min_creatinine_clearance_ml_min
+    if clearance is None or clearance >= minimum:
         return None
-    minimum = MIN_CREATININE_CLEARANCE_ML_MIN
     return f"creatinine clearance {clearance:g} mL/min; >= {minimum:g} mL/min required"
+
+
+def _organ_failure(candidate: Candidate, rules: EligibilityRules) -> str | None:
+    if not rules.required_organs:
+        return None
+    if candidate.stages is None:
+        return "organ stages not recorded"
+    stages = candidate.stages
+    involved = {"skin": stages.skin > 0, "liver": stages.liver > 0, "gut": stages.gut > 0}
+    if any(involved[o] for o in rules.required_organs):
+        return None
+    return f"no {' or '.join(rules.required_organs)} involvement"
 
 
 def _when(condition: bool, reason: str) -> str | None:
@@ -140,84 +204,85 @@ SCREENING_FLAGS: Final[tuple[str, ...]] = tuple(
 ELIGIBILITY_CRITERIA: Final = (
     Criterion(
         "I1",
-        "age 13-70",
-        lambda c: _when(
-            not MIN_AGE_YEARS <= c.age_years <= MAX_AGE_YEARS,
-            f"age {c.age_years}; {MIN_AGE_YEARS}-{MAX_AGE_YEARS} years required",
+        "age {min_age}-{max_age}",
+        lambda c, r: _when(
+            not r.min_age_years <= c.age_years <= r.max_age_years,
+            f"age {c.age_years}; {r.min_age_years}-{r.max_age_years} years required",
         ),
     ),
     Criterion(
         "I2a",
         "haematologic malignancy",
-        lambda c: _when(not c.haematologic_malignancy, "no haematologic malignancy"),
+        lambda c, r: _when(not c.haematologic_malignancy, "no haematologic malignancy"),
     ),
     Criterion(
         "I2b",
         "first allogeneic HSCT",
-        lambda c: _when(not c.first_allo_hsct, "not the first allogeneic HSCT"),
+        lambda c, r: _when(not c.first_allo_hsct, "not the first allogeneic HSCT"),
     ),
     Criterion(
         "I2c",
         "steroid-refractory aGVHD",
-        lambda c: _when(not c.steroid_refractory, "aGVHD is not steroid-refractory"),
+        lambda c, r: _when(not c.steroid_refractory, "aGVHD is not steroid-refractory"),
     ),
-    Criterion("I2d", "aGVHD grade II-IV", _grade_failure),
+    Criterion("I2d", "aGVHD grade {min_grade}-IV", _grade_failure),
+    Criterion("I2e", "{organs} involvement", _organ_failure),
     Criterion(
         "I3",
-        "trial agent within 3 days of enrolment",
-        lambda c: _when(
-            c.days_enrolment_to_first_infusion > MAX_DAYS_ENROLMENT_TO_FIRST_INFUSION,
+        "trial agent within {max_days} days of enrolment",
+        lambda c, r: _when(
+            c.days_enrolment_to_first_infusion > r.max_days_enrolment_to_first_infusion,
             f"first infusion planned {c.days_enrolment_to_first_infusion} days after enrolment; "
-            f"at most {MAX_DAYS_ENROLMENT_TO_FIRST_INFUSION} allowed",
+            f"at most {r.max_days_enrolment_to_first_infusion} allowed",
         ),
     ),
     Criterion(
         "I4",
         "written informed consent",
-        lambda c: _when(not c.consent_signed, "written informed consent not signed"),
+        lambda c, r: _when(not c.consent_signed, "written informed consent not signed"),
     ),
     Criterion(
         "E1a",
         "uncontrolled infection",
-        lambda c: _when(c.uncontrolled_infection, "uncontrolled infection in the last 6 months"),
+        lambda c, r: _when(c.uncontrolled_infection, "uncontrolled infection in the last 6 months"),
     ),
     Criterion(
         "E1b",
         "pulmonary arterial hypertension",
-        lambda c: _when(c.pulmonary_arterial_hypertension, "pulmonary arterial hypertension"),
+        lambda c, r: _when(c.pulmonary_arterial_hypertension, "pulmonary arterial hypertension"),
     ),
     Criterion(
         "E1c",
-        "heart failure NYHA III-IV",
-        lambda c: _when(
-            c.nyha_class in SEVERE_HEART_FAILURE_NYHA,
+        "heart failure NYHA {nyha}",
+        lambda c, r: _when(
+            c.nyha_class in r.excluded_nyha_classes,
             f"heart failure NYHA class {c.nyha_class}",
         ),
     ),
     Criterion(
         "E1d",
         "acute myocardial infarction",
-        lambda c: _when(c.acute_myocardial_infarction, "acute myocardial infarction"),
+        lambda c, r: _when(c.acute_myocardial_infarction, "acute myocardial infarction"),
     ),
     Criterion(
         "E1e",
         "refractory hypertension",
-        lambda c: _when(c.refractory_hypertension, "refractory hypertension"),
+        lambda c, r: _when(c.refractory_hypertension, "refractory hypertension"),
     ),
     Criterion(
         "E1f",
-        "creatinine clearance < 30 mL/min",
+        "creatinine clearance < {min_crcl} mL/min",
         _creatinine_clearance_failure,
     ),
     Criterion(
         "E1g",
         "severe hepatic VOD/SOS",
-        lambda c: _when(c.severe_vod_sos, "severe veno-occlusive disease / SOS"),
+        lambda c, r: _when(c.severe_vod_sos, "severe veno-occlusive disease / SOS"),
     ),
     Criterion(
         "E1h",
         "other life-threatening or interfering condition",
-        lambda c: _when(
+        lambda c, r: _when(
             c.other_life_threatening_condition,
             "other life-threatening condition or one interfering with trial evaluation",
         ),
@@ -225,17 +290,17 @@ ELIGIBILITY_CRITERIA: Final = (
     Criterion(
         "E2a",
         "gut transplant-associated thrombotic microangiopathy",
-        lambda c: _when(c.gut_ta_tma, "gut TA-TMA"),
+        lambda c, r: _when(c.gut_ta_tma, "gut TA-TMA"),
     ),
     Criterion(
         "E2b",
         "gastrointestinal infection",
-        lambda c: _when(c.gi_infection, "gastrointestinal infection"),
+        lambda c, r: _when(c.gi_infection, "gastrointestinal infection"),
     ),
     Criterion(
         "E3",
         "active malignant solid tumour within 5 years",
-        lambda c: _when(
+        lambda c, r: _when(
             c.active_solid_tumour_within_5_years,
             "active malignant solid tumour within the last 5 years",
         ),
@@ -243,7 +308,7 @@ ELIGIBILITY_CRITERIA: Final = (
     Criterion(
         "E4",
         "severe allergy to blood products or allogeneic proteins",
-        lambda c: _when(
+        lambda c, r: _when(
             c.severe_allergy_to_blood_products,
             "history of severe allergy to blood products or allogeneic proteins",
         ),
@@ -251,9 +316,12 @@ ELIGIBILITY_CRITERIA: Final = (
     Criterion(
         "E5",
         "mental or neurological disorder",
-        lambda c: _when(c.mental_or_neurological_disorder, "mental or neurological disorder"),
+        lambda c, r: _when(c.mental_or_neurological_disorder, "mental or neurological disorder"),
     ),
 )
+
+
+PHASE2_ELIGIBILITY: Final = EligibilityRules()
 
 
 @dataclass(frozen=True)
@@ -286,18 +354,23 @@ class Eligibility:
         return tuple(failure.code for failure in self.failures)
 
 
-def screen(candidate: Candidate) -> Eligibility:
-    """Check every inclusion and exclusion criterion (paper, Methods: Patients).
+def screen(candidate: Candidate, rules: EligibilityRules | None = None) -> Eligibility:
+    """Check every inclusion and exclusion criterion the trial applies (default: the phase 2
+    trial's, paper, Methods: Patients).
 
     Returns every failed criterion, in the order of ``ELIGIBILITY_CRITERIA``, not only the first.
     """
     if not isinstance(candidate, Candidate):
         raise ValueError(f"candidate: {candidate!r} is not a Candidate")
+    rules = PHASE2_ELIGIBILITY if rules is None else rules
     failures = []
     for criterion in ELIGIBILITY_CRITERIA:
-        reason = criterion.failure_reason(candidate)
+        if criterion.code not in rules.criteria:
+            continue
+        reason = criterion.failure_reason(candidate, rules)
         if reason is not None:
-            failures.append(EligibilityFailure(criterion.code, criterion.description, reason))
+            description = rules.describe(criterion.description)
+            failures.append(EligibilityFailure(criterion.code, description, reason))
     notes = (
         ("I2: aGVHD after donor lymphocyte infusion, allowed by the protocol",)
         if candidate.agvhd_after_dli

@@ -21,8 +21,6 @@ from gvhdtrial.randomization.schedule import (
 
 app = typer.Typer(help="Central randomization schedules.", no_args_is_help=True)
 
-REFERENCE_CENTRES = ("C01", "C02", "C03", "C04", "C05", "C06", "C07")
-
 
 def _ints(text: str, sep: str) -> tuple[int, ...]:
     try:
@@ -53,22 +51,34 @@ def generate(
     out: Annotated[Path, typer.Option(help="CSV file to write; metadata goes to OUT.meta.json")],
     centre: Annotated[
         list[str] | None,
-        typer.Option("--centre", help="Centre code (repeat); default the 7 reference centres."),
+        typer.Option("--centre", help="Centre code (repeat); default the trial's centres."),
     ] = None,
     factor: Annotated[
         list[str] | None,
         typer.Option(help="Extra stratification factor NAME=LEVEL1,LEVEL2 (repeat)."),
     ] = None,
     per_stratum: Annotated[int, typer.Option(help="Slots per stratum (whole blocks).")] = 100,
-    ratio: Annotated[str, typer.Option(help="Allocation ratio, e.g. 1:1 or 2:1.")] = "1:1",
-    block_sizes: Annotated[str, typer.Option(help="Block sizes to draw from, e.g. 2,4.")] = "2,4",
-    arms: Annotated[str, typer.Option(help="Arm labels in ratio order.")] = "MSC,placebo",
+    ratio: Annotated[str | None, typer.Option(help="Allocation ratio, e.g. 1:1.")] = None,
+    block_sizes: Annotated[str | None, typer.Option(help="Block sizes, e.g. 2,4.")] = None,
+    arms: Annotated[str | None, typer.Option(help="Arm labels in ratio order.")] = None,
+    trial: Annotated[
+        Path | None,
+        typer.Option(help="Trial definition supplying the defaults ($GVHDTRIAL_TRIAL, phase 2)."),
+    ] = None,
 ) -> None:
-    """Generate a stratified permuted-block schedule and write it as canonical CSV."""
+    """Generate a stratified permuted-block schedule and write it as canonical CSV.
+
+    Arms, ratio, block sizes and centres default to the trial definition's."""
+    from gvhdtrial.trial import current_definition, load_definition
+
+    d = load_definition(trial) if trial is not None else current_definition()
+    arms = arms or ",".join(d.arm_codes)
+    ratio = ratio or ":".join(map(str, d.ratio))
+    block_sizes = block_sizes or ",".join(map(str, d.block_sizes))
     try:
         params = ScheduleParams(
             seed=seed,
-            strata=_strata(centre or list(REFERENCE_CENTRES), factor or []),
+            strata=_strata(centre or [c.code for c in d.centres], factor or []),
             slots_per_stratum=per_stratum,
             arms=tuple(a.strip() for a in arms.split(",") if a.strip()),
             ratio=_ints(ratio, ":"),

@@ -152,16 +152,48 @@ def trial_meta(trial: Any, data_dir: str | os.PathLike[str]) -> dict[str, Any]:
     return meta
 
 
+#: Written beside an export by ``gvhdtrial export``: the trial definition versions in force and
+#: the version each patient was randomized under (``gvhdtrial.web.trialdef``).
+DEFINITION_VERSIONS_FILE = "definition_versions.json"
+
+
+def definition_meta(definition: Any, data_dir: str | os.PathLike[str]) -> dict[str, str]:
+    """What the report says about the trial definition(s) the data were interpreted under."""
+    meta = {
+        "Trial definition": f"{definition.short_name} version {definition.version} "
+        f"(sha256 {definition.sha256})"
+    }
+    path = Path(data_dir) / DEFINITION_VERSIONS_FILE
+    if path.exists():
+        import json
+        from collections import Counter
+
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        counts = Counter(recorded.get("patients", {}).values())
+        meta["Definition versions in force"] = "; ".join(
+            f"#{v['number']} {v['short_name']} {v['version']} (sha256 {v['sha256'][:12]}, from "
+            f"{v['in_force_from'][:10]}): {counts.get(v['number'], 0)} patient(s) randomized"
+            for v in recorded.get("versions", [])
+        )
+    return meta
+
+
 def build_report(
     data_dir: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     *,
     pdf: bool = True,
     console: Console | None = None,
+    definition: Any = None,
 ) -> ReportOutputs:
-    """Load the trial in ``data_dir``, analyse it, and write the whole report into ``out_dir``."""
+    """Load the trial in ``data_dir``, analyse it under ``definition`` (its analysis plan; default
+    the trial the installation runs, :func:`gvhdtrial.trial.current_definition`), and write the
+    whole report into ``out_dir``."""
     from gvhdtrial.analysis import analyse
     from gvhdtrial.data import load_trial
+    from gvhdtrial.trial import current_definition
+
+    definition = definition or current_definition()
 
     progress = _progress(console)
     steps = _Steps(progress)
@@ -170,10 +202,9 @@ def build_report(
         with steps.step("Load and validate trial data"):
             trial = load_trial(data_dir)
         with steps.step("Analyse (populations, endpoints, tables, models)"):
-            results = analyse(trial)
-        return _write_report(
-            results, Path(out_dir), steps, pdf=pdf, meta=trial_meta(trial, data_dir), tables=True
-        )
+            results = analyse(trial, definition.analysis_config)
+        meta = {**trial_meta(trial, data_dir), **definition_meta(definition, data_dir)}
+        return _write_report(results, Path(out_dir), steps, pdf=pdf, meta=meta, tables=True)
 
     if progress is None:
         return run()

@@ -35,15 +35,27 @@ def report_command(
         ),
     ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    trial: Annotated[
+        Path | None,
+        typer.Option("--trial", help="Trial definition (default $GVHDTRIAL_TRIAL or phase 2)."),
+    ] = None,
 ) -> None:
     """Analyse a trial data set and write the report: tables, figures, HTML and PDF."""
     from gvhdtrial.data import TrialDataError
     from gvhdtrial.report.build import build_report
     from gvhdtrial.report.pdf import PdfError
+    from gvhdtrial.trial import TrialDefinitionError, current_definition, load_definition
 
     console = Console(stderr=True)
     try:
-        outputs = build_report(data, out, pdf=pdf, console=None if quiet else console)
+        definition = load_definition(trial) if trial is not None else current_definition()
+    except TrialDefinitionError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        outputs = build_report(
+            data, out, pdf=pdf, console=None if quiet else console, definition=definition
+        )
     except TrialDataError as exc:
         console.print(f"[red]error:[/] the data in {data} do not load:\n{exc}")
         raise typer.Exit(2) from exc

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gvhdtrial.protocol import ELIGIBILITY_CRITERIA
+from gvhdtrial.protocol.eligibility import PHASE2_ELIGIBILITY
 from gvhdtrial.report import style
 
-_CRITERIA = {c.code: c.description for c in ELIGIBILITY_CRITERIA}
+_CRITERIA = {c.code: PHASE2_ELIGIBILITY.describe(c.description) for c in ELIGIBILITY_CRITERIA}
 
 
 @dataclass(frozen=True)

@@ -208,5 +208,8 @@ def export_command(
         typer.echo("Only a statistician's export holds arms: pass --blinded.", err=True)
         raise typer.Exit(2)
     log = export_trial(None, out, blinded=blinded, username=user)
+    from gvhdtrial.web.trialdef.services import write_versions
+
+    write_versions(Path(log.destination))
     kind = "blinded" if blinded else "unblinded"
     typer.echo(f"Exported ({kind}) to {log.destination}")

@@ -21,18 +21,6 @@ from gvhdtrial.web.randomization.models import Schedule
 from gvhdtrial.web.sites.models import Membership, Site
 from gvhdtrial.web.sites.roles import Role
 
-#: Synthetic centre names: the paper's 7 centres are not named here on purpose.
-#: (code, English name, Chinese name): both synthetic.
-REFERENCE_CENTRES = (
-    ("C01", "Northbridge Haematology Centre (synthetic)", "北桥血液病中心（虚构）"),
-    ("C02", "Eastfield Transplant Unit (synthetic)", "东野移植中心（虚构）"),
-    ("C03", "Riverside Blood Diseases Hospital (synthetic)", "河畔血液病医院（虚构）"),
-    ("C04", "Westmoor University Hospital (synthetic)", "西原大学附属医院（虚构）"),
-    ("C05", "Lakeside Cell Therapy Centre (synthetic)", "湖滨细胞治疗中心（虚构）"),
-    ("C06", "Hillcrest Medical Centre (synthetic)", "山丘医学中心（虚构）"),
-    ("C07", "Southgate General Hospital (synthetic)", "南门综合医院（虚构）"),
-)
-
 DEMO_USERS = (
     ("investigator", Role.INVESTIGATOR, "C01"),
     ("pharmacist", Role.PHARMACIST, "C01"),
@@ -50,7 +38,7 @@ class SeedConfig:
     schedule_seed: int = DEFAULT_SEED
     slots_per_stratum: int = 400
     kits_per_site_per_arm: int = 20
-    block_sizes: tuple[int, ...] = (2, 4)
+    block_sizes: tuple[int, ...] = ()  # () = the trial definition's
 
 
 def _credentials_file() -> Path:
@@ -77,10 +65,13 @@ def seed(config: SeedConfig = SeedConfig()) -> dict[str, str]:
     """Create what is missing; returns the demo credentials (username -> password)."""
     path = _credentials_file()
     creds: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    from gvhdtrial.web.trialdef.services import ensure_in_force
+
+    ensure_in_force(settings.TRIAL_DEFINITION)  # refused if changed after randomization
     with transaction.atomic():
-        for code, name, name_zh in REFERENCE_CENTRES:
+        for code, name, name_zh in settings.GVHDTRIAL["centres"]:
             site, _ = Site.objects.get_or_create(code=code, defaults={"name": name})
-            if not site.name_zh:
+            if name_zh and not site.name_zh:
                 Site.objects.filter(pk=site.pk).update(name_zh=name_zh)
         for username, role, site in DEMO_USERS:
             creds.setdefault(username, secrets.token_urlsafe(9))
@@ -113,7 +104,8 @@ def load_demo_schedule_and_kits(config: SeedConfig) -> None:
             strata=service_strata(codes),
             slots_per_stratum=config.slots_per_stratum,
             arms=arms,
-            block_sizes=config.block_sizes,
+            ratio=tuple(settings.GVHDTRIAL["ratio"]),
+            block_sizes=config.block_sizes or tuple(settings.GVHDTRIAL["block_sizes"]),
         )
     )
     import_schedule(None, schedule, username="statistician")

@@ -10,6 +10,7 @@ PostgreSQL when ``DATABASE_URL`` says so. Environment variables:
   (also survives power loss).
 - ``DATABASE_URL``: e.g. ``postgres://user@127.0.0.1:5432/gvhdtrial``.
 - ``GVHDTRIAL_SECRET_KEY``: else one is generated at first run into ``$GVHDTRIAL_HOME``.
+- ``GVHDTRIAL_TRIAL``: the trial definition file (default ``trials/jiang2024-phase2.toml``).
 - ``GVHDTRIAL_EMAIL_BACKEND``: a Django email backend (default: files under ``$GVHDTRIAL_HOME``).
 """
 
@@ -20,6 +21,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+
+from gvhdtrial.trial import current_definition as _current_definition
 
 BASE_DIR = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("GVHDTRIAL_HOME", Path.cwd() / "var")).resolve()
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "gvhdtrial.web.capture",
     "gvhdtrial.web.crf",
     "gvhdtrial.web.queries",
+    "gvhdtrial.web.trialdef",
     "gvhdtrial.web",
 ]
 
@@ -154,9 +158,15 @@ LOGGING = {
 }
 
 #: The trial's service configuration (not clinical rules: those live in gvhdtrial.protocol).
+# The trial this service runs: one definition file (docs/trial_definition.md), $GVHDTRIAL_TRIAL
+# or trials/jiang2024-phase2.toml. Arms, strata, ratio, block sizes and centres come from it.
+TRIAL_DEFINITION = _current_definition()
 GVHDTRIAL = {
-    "arms": ("MSC", "placebo"),
+    "arms": TRIAL_DEFINITION.arm_codes,
+    "ratio": TRIAL_DEFINITION.ratio,
+    "block_sizes": TRIAL_DEFINITION.block_sizes,
     # Extra stratification factors beyond the centre: name -> {screening value -> level}.
-    "stratification_factors": {},
+    "stratification_factors": TRIAL_DEFINITION.stratification_factors,
+    "centres": tuple((c.code, c.name, c.name_zh) for c in TRIAL_DEFINITION.centres),
     "resupply_threshold": 2,
 }
