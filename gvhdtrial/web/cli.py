@@ -51,8 +51,14 @@ def seed_command(
     kits_per_site: Annotated[int, typer.Option(help="Kits per centre and arm.")] = 20,
     quiet: bool = False,
 ) -> None:
-    """Migrate the database and create the reference centres, demo users, schedule and kits."""
-    creds = migrate_and_seed(quiet, slots_per_stratum, kits_per_site)
+    """Migrate the database and create the trial's centres, demo users, schedule and kits."""
+    from gvhdtrial.web.errors import ServiceError
+
+    try:
+        creds = migrate_and_seed(quiet, slots_per_stratum, kits_per_site)
+    except ServiceError as exc:  # e.g. another trial definition than the one in force
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     print_credentials(creds, "http://127.0.0.1:8000/")
 
 
