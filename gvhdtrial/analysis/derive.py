@@ -44,6 +44,7 @@ from gvhdtrial.protocol import (
     time_to_first_response,
     visit_response,
 )
+from gvhdtrial.protocol.eligibility import EligibilityRules
 
 ARMS: Final = ("MSC", "control")
 SR_CATEGORY_LABELS: Final[Mapping[int, str]] = {
@@ -644,8 +645,10 @@ def screen_patients(
     steroid_doses: pd.DataFrame,
     staged: pd.DataFrame,
     config: AnalysisConfig,
+    eligibility: EligibilityRules | None = None,
 ) -> pd.DataFrame:
-    """Eligibility of every screened patient (:func:`gvhdtrial.protocol.screen`).
+    """Eligibility of every screened patient (:func:`gvhdtrial.protocol.screen`, under the
+    trial definition's ``eligibility`` rules; default the phase 2 trial's).
 
     Refractoriness as of the screening date and the grade of the last assessment on or before
     it. Returns ``patient_id, eligible, failure_codes, failure_reasons``.
@@ -684,7 +687,7 @@ def screen_patients(
             ),
             **{f: bool(rec[f]) for f in SCREENING_FLAGS},
         )
-        result = screen(candidate)
+        result = screen(candidate, eligibility)
         records.append(
             {
                 "patient_id": pid,

@@ -16,6 +16,7 @@ from gvhdtrial.analysis.posthoc import posthoc_analyses
 from gvhdtrial.analysis.published import published_vs_reproduced
 from gvhdtrial.analysis.results import AnalysisResults
 from gvhdtrial.data import TrialData
+from gvhdtrial.protocol.eligibility import EligibilityRules
 
 
 def analysis_notes(config: AnalysisConfig, blinded: bool) -> list[str]:
@@ -105,13 +106,19 @@ def build_adsl(trial: TrialData, config: AnalysisConfig) -> tuple[pd.DataFrame, 
     return adsl, staged
 
 
-def analyse(trial: TrialData, config: AnalysisConfig = DEFAULT_CONFIG) -> AnalysisResults:
+def analyse(
+    trial: TrialData,
+    config: AnalysisConfig = DEFAULT_CONFIG,
+    eligibility: EligibilityRules | None = None,
+) -> AnalysisResults:
     """Run the whole analysis of one trial data set (blinded data: pooled review only)."""
     blinded = bool(trial.blinded or trial.randomization.get("arm") is None)
 
     # 1. Derivations: raw rows -> ADSL (one row per randomized patient) and ADAE.
     adsl, staged = build_adsl(trial, config)
-    screening = derive.screen_patients(trial.patients, trial.steroid_doses, staged, config)
+    screening = derive.screen_patients(
+        trial.patients, trial.steroid_doses, staged, config, eligibility
+    )
     adae = derive.derive_adverse_events(trial.adverse_events, adsl, config)
 
     # 2. Tables.

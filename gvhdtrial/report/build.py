@@ -202,7 +202,7 @@ def build_report(
         with steps.step("Load and validate trial data"):
             trial = load_trial(data_dir)
         with steps.step("Analyse (populations, endpoints, tables, models)"):
-            results = analyse(trial, definition.analysis_config)
+            results = analyse(trial, definition.analysis_config, definition.eligibility)
         meta = {**trial_meta(trial, data_dir), **definition_meta(definition, data_dir)}
         return _write_report(results, Path(out_dir), steps, pdf=pdf, meta=meta, tables=True)
 
