@@ -240,3 +240,26 @@ def test_any_valid_definition_randomizes_in_balance_and_runs_a_trial(text: str, 
         ].item()
         == "NR"
     )
+
+
+def test_the_analysis_screens_under_the_definitions_eligibility(tmp_path: Path) -> None:
+    from gvhdtrial.analysis.derive import screen_patients
+
+    skin = {"skin_bsa_percent": "60"}  # skin stage 3 only: MAGIC grade II, no gut
+    specs = [
+        PatientSpec("P001"),  # lower GI stage 2 at baseline
+        PatientSpec("P002", baseline=dict(skin),
+                    course=[(-10, {"skin_bsa_percent": "30"}), (-6, dict(skin))]),
+    ]  # fmt: skip
+    data = load_specs(tmp_path, specs)
+    phase3 = load_definition(PHASE3)
+    _, staged = build_adsl(data, phase3.analysis_config)
+
+    def codes(rules: object) -> dict[str, str]:
+        out = screen_patients(
+            data.patients, data.steroid_doses, staged, phase3.analysis_config, rules
+        )
+        return dict(zip(out["patient_id"], out["failure_codes"], strict=True))
+
+    assert codes(phase3.eligibility)["P002"] == "I2e" and codes(phase3.eligibility)["P001"] == ""
+    assert codes(None)["P002"] == ""  # the phase 2 trial took skin-only aGVHD
