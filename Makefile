@@ -93,6 +93,8 @@ fixtures: $(STAMP) r-deps
 bench: $(STAMP) r-deps
 	$(PY) benchmarks/bench_competing_risks.py
 	$(PY) benchmarks/bench_cox.py
+	$(PIP) install --quiet -e '.[bench]'
+	$(PY) benchmarks/bench_registry.py
 	$(PY) benchmarks/bench_design_simulation.py
 
 clean:
