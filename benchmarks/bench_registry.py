@@ -187,7 +187,7 @@ def main() -> int:
     parser.add_argument("--crr-n", type=int, default=4_000)
     parser.add_argument("--seed", type=int, default=1414)
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=160)
     rows = []
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
@@ -211,10 +211,12 @@ def main() -> int:
     for c in [
         "n",
         "gvhdtrial",
-        "R crr",
-        "ours/R",
         "comprisk",
         "ours/comprisk",
+        "crr rows",
+        "gvhdtrial there",
+        "R crr there",
+        "ours/R",
         "max rel coef vs R",
     ]:
         fg_t.add_column(c, justify="right")
@@ -233,15 +235,18 @@ def main() -> int:
             ratio(co, sk),
             f"{r['cox_rel']:.1e}",
         )  # type: ignore[arg-type]
+        fs = float(r["fg_small_ours"])  # type: ignore[arg-type]
         fg_t.add_row(
             f"{r['n']:,}",
             f"{fo:.2f}",
-            f"{fr:.2f}",
-            f"{fo / fr:.3f}",
             secs(cp),  # type: ignore[arg-type]
-            ratio(fo, cp),
+            ratio(fo, cp),  # type: ignore[arg-type]
+            f"{r['crr_n']:,}",
+            f"{fs:.3f}",
+            f"{fr:.3f}",
+            f"{fs / fr:.3f}",
             f"{r['fg_rel']:.1e}",
-        )  # type: ignore[arg-type]
+        )
     console.print(cox_t)
     console.print(fg_t)
     console.print(
