@@ -558,17 +558,27 @@ class AuditOut(Schema):
     old: str | None
     new: str | None
     reason: str
-    hash: str
+    hash: str | None = None  # the unblinded statistician only (a hash over a redacted value
+    # with few candidates would give it away)
 
 
 class VerifyOut(Schema):
     ok: bool
     rows: int
     problems: list[str]
+    warnings: list[str]
+    checkpoints: int
+    anchored_seq: int
+    tables_ok: bool
+    differences: list[str]
+    public_key: str
 
 
-class ReasonIn(In):
+class SignIn(In):
+    """An e-signed act: the reason, and the signer's password re-entered."""
+
     reason: ReasonText
+    password: Annotated[str, AfterValidator(_no_nul), Field(max_length=200)]
 
 
 class LockOut(Schema):
@@ -594,22 +604,56 @@ def audit(
     record: Annotated[str | None, Query(max_length=120)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    newest_first: bool = False,
+    before_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    patient: Annotated[str | None, Query(max_length=32)] = None,
+    user: Annotated[str | None, Query(max_length=150)] = None,
+    action: Annotated[str | None, Query(max_length=16)] = None,
+    date_from: SafeDate | None = None,
+    date_to: SafeDate | None = None,
 ) -> Any:
-    from gvhdtrial.web.audit.views import audit_rows
+    """The trail, oldest first after ``after_seq``; newest first (paged by ``before_seq``) with
+    ``newest_first`` or any filter. Blinded callers get no hash and no blinded value."""
+    from gvhdtrial.web.audit.views import AuditFilter, audit_rows
 
-    rows = audit_rows(_actor(request), record=record, after_seq=after_seq, limit=limit)
+    filtered = newest_first or any((before_seq, patient, user, action, date_from, date_to))
+    filters = (
+        AuditFilter(
+            patient=patient or "",
+            user=user or "",
+            action=action or "",
+            date_from=date_from,
+            date_to=date_to,
+            record=record or "",
+            before_seq=before_seq,
+        )
+        if filtered
+        else None
+    )
+    rows = audit_rows(
+        _actor(request), record=record, after_seq=after_seq, limit=limit, filters=filters
+    )
     return [AuditOut(**r) for r in rows]
 
 
 @admin_router.get("/audit/verify", response={200: VerifyOut, **ERRORS})
 def audit_verify(request: HttpRequest) -> Any:
+    """Recompute the chain, check it against the signed checkpoints, reconcile the tables."""
     from gvhdtrial.web.audit.chain import verify_chain
+    from gvhdtrial.web.audit.reconcile import reconcile
     from gvhdtrial.web.errors import require
+    from gvhdtrial.web.keys import public_key_pem
     from gvhdtrial.web.sites.roles import Permission
 
-    require(_actor(request), Permission.VERIFY_AUDIT)
+    actor = _actor(request)
+    require(actor, Permission.VERIFY_AUDIT)
     r = verify_chain()
-    return VerifyOut(ok=r.ok, rows=r.rows, problems=list(r.problems))
+    t = reconcile(blinded=actor.blinded)
+    return VerifyOut(
+        ok=r.ok, rows=r.rows, problems=list(r.problems), warnings=list(r.warnings),
+        checkpoints=r.checkpoints, anchored_seq=r.anchored_seq, tables_ok=t.ok,
+        differences=t.problems, public_key=public_key_pem(),
+    )  # fmt: skip
 
 
 def _lock_out() -> LockOut:
@@ -630,26 +674,26 @@ def lock_state(request: HttpRequest) -> Any:
 
 
 @admin_router.post("/lock", response={200: LockOut, **ERRORS})
-def lock(request: HttpRequest, payload: ReasonIn) -> Any:
+def lock(request: HttpRequest, payload: SignIn) -> Any:
     from gvhdtrial.web.lock.services import lock_database
 
-    lock_database(_actor(request), payload.reason)
+    lock_database(_actor(request), payload.reason, payload.password)
     return _lock_out()
 
 
 @admin_router.post("/unlock", response={200: LockOut, **ERRORS})
-def unlock(request: HttpRequest, payload: ReasonIn) -> Any:
+def unlock(request: HttpRequest, payload: SignIn) -> Any:
     from gvhdtrial.web.lock.services import unlock_database
 
-    unlock_database(_actor(request), payload.reason)
+    unlock_database(_actor(request), payload.reason, payload.password)
     return _lock_out()
 
 
 @admin_router.post("/trial-unblinding", response={200: LockOut, **ERRORS})
-def trial_unblinding(request: HttpRequest, payload: ReasonIn) -> Any:
+def trial_unblinding(request: HttpRequest, payload: SignIn) -> Any:
     from gvhdtrial.web.unblinding.services import trial_unblind
 
-    trial_unblind(_actor(request), payload.reason)
+    trial_unblind(_actor(request), payload.reason, payload.password)
     return _lock_out()
 
 

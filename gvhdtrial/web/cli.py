@@ -1,13 +1,16 @@
-"""``gvhdtrial serve``, ``gvhdtrial web ...`` and ``gvhdtrial audit verify``."""
+"""``gvhdtrial serve``, ``gvhdtrial web ...``, ``gvhdtrial audit verify|reconcile|checkpoint``."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from gvhdtrial.web.audit.chain import VerifyResult
 
 web_app = typer.Typer(help="The web service: set-up, tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -131,20 +134,115 @@ def load_users_command() -> None:
     typer.echo(json.dumps(tokens))
 
 
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain of the audit trail; exit 1 if any row was changed or removed."""
-    setup_django()
+def _verify_with_progress(against: list[Path]) -> VerifyResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     from gvhdtrial.web.audit.chain import verify_chain
 
-    result = verify_chain()
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty(),
+    ) as bar:  # fmt: skip
+        task = bar.add_task("recomputing the audit chain", total=None)
+        return verify_chain(
+            against=against, progress=lambda done, total: bar.update(task, completed=done,
+                                                                     total=total),
+        )  # fmt: skip
+
+
+@audit_app.command("verify")
+def audit_verify(
+    against: Annotated[
+        list[Path] | None,
+        typer.Option(help="An exported checkpoint file to check the trail against as well."),
+    ] = None,
+    reconcile_tables: Annotated[
+        bool, typer.Option("--reconcile/--no-reconcile", help="Also reconcile the tables.")
+    ] = True,
+    unblinded: Annotated[
+        bool,
+        typer.Option(help="Show blinded values (unsealed) in differences: the statistician."),
+    ] = False,
+) -> None:
+    """Recompute the audit hash chain, check it against the signed checkpoints kept outside the
+    database, and reconcile every audited table with the trail. Exit 1 on any problem: changed,
+    removed or re-chained rows, truncation, forged checkpoints, or a table row that differs from
+    the trail's last word. Rows after the last checkpoint are reported as a warning."""
+    setup_django()
+    result = _verify_with_progress(list(against or []))
+    failed = False
     if result.ok:
-        typer.echo(f"OK: audit chain intact ({result.rows} rows)")
-        return
-    typer.echo(f"BROKEN: {len(result.problems)} problem(s) in {result.rows} rows checked")
-    for problem in result.problems:
-        typer.echo(f"  {problem}")
-    raise typer.Exit(1)
+        typer.echo(
+            f"OK: audit chain intact ({result.rows} rows; {result.checkpoints} signed "
+            f"checkpoints agree, anchored up to seq {result.anchored_seq})"
+        )
+    else:
+        failed = True
+        typer.echo(f"BROKEN: {len(result.problems)} problem(s) in {result.rows} rows checked")
+        for problem in result.problems:
+            typer.echo(f"  {problem}")
+    for warning in result.warnings:
+        typer.echo(f"WARNING: {warning}")
+    if reconcile_tables and not _reconcile(blinded=not unblinded):
+        failed = True
+    if failed:
+        raise typer.Exit(1)
+
+
+def _reconcile(blinded: bool) -> bool:
+    from gvhdtrial.web.audit.reconcile import reconcile
+
+    r = reconcile(blinded=blinded)
+    if r.ok:
+        typer.echo(f"OK: {r.rows} rows of {len(r.tables)} tables agree with the trail's last word")
+    else:
+        typer.echo(f"DIFFERENT: {len(r.differences)} table value(s) differ from the trail")
+        for line in r.problems:
+            typer.echo(f"  {line}")
+    for label in r.unknown:
+        typer.echo(f"WARNING: the trail names {label}, which no longer exists")
+    return r.ok
+
+
+@audit_app.command("reconcile")
+def audit_reconcile(
+    unblinded: Annotated[
+        bool,
+        typer.Option(help="Show blinded values (unsealed) in differences: the statistician."),
+    ] = False,
+) -> None:
+    """Replay the trail and compare it with every audited table (table, record, field, stored
+    and audited value); exit 1 on any difference."""
+    setup_django()
+    if not _reconcile(blinded=not unblinded):
+        raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    export: Annotated[
+        Path | None,
+        typer.Option(help="Also write every signed checkpoint and the public key to this file."),
+    ] = None,
+) -> None:
+    """Sign the current chain head after verifying the chain (anchors rows left unanchored by a
+    crash), and optionally export the checkpoints for the trial master file."""
+    setup_django()
+    from gvhdtrial.web.audit import checkpoints
+
+    result = _verify_with_progress([])
+    if not result.ok:
+        typer.echo("The chain does not verify: nothing signed. Run `gvhdtrial audit verify`.")
+        raise typer.Exit(1)
+    seq, head = result.head
+    if seq and result.unanchored:
+        checkpoints.append(seq, head)
+        typer.echo(f"Signed checkpoint of seq {seq} appended to {checkpoints.checkpoints_path()}")
+    else:
+        typer.echo(f"Seq {seq} is already anchored by a signed checkpoint.")
+    if export is not None:
+        n = checkpoints.export(export)
+        typer.echo(f"{n} signed checkpoints and the public key written to {export}")
 
 
 def serve(

@@ -4,7 +4,9 @@ Pattern (clinicedc's pharmacy ledger, STYLE.md): a view calls a service; the ser
 :func:`write`, reads a frozen state (locking rows on PostgreSQL), asks a pure rule from
 ``gvhdtrial.randomization`` or ``gvhdtrial.supply`` what to do, applies it, and records each
 created, changed or deleted field in the audit batch, which is hash-chained and written in the
-same transaction. When the database is locked every write is refused with
+same transaction. After the commit a signed checkpoint of the new chain head is appended to the
+checkpoint file outside the database (:mod:`gvhdtrial.web.audit.checkpoints`). When the
+database is locked, or the trial is unblinded, every write is refused with
 :class:`DatabaseLocked` unless the caller is the lock itself.
 """
 
@@ -15,14 +17,16 @@ import decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from gvhdtrial.web.audit import checkpoints
 from gvhdtrial.web.audit.chain import chain_hash
 from gvhdtrial.web.audit.models import AuditEntry, ChainHead
 from gvhdtrial.web.db import write_transaction
 from gvhdtrial.web.lock.models import DatabaseLock
 from gvhdtrial.web.sites.roles import Actor
+from gvhdtrial.web.unblinding.models import TrialUnblinding
 
 LOCKED_MESSAGE = (
     "The database is locked: no data can be created, changed or deleted. "
@@ -30,9 +34,15 @@ LOCKED_MESSAGE = (
 )
 
 
+FINAL_MESSAGE = (
+    "The database is locked: no data can be created, changed or deleted. "
+    "The trial is unblinded, so the database can never be unlocked again."
+)
+
+
 class DatabaseLocked(Exception):
-    def __init__(self) -> None:
-        super().__init__(LOCKED_MESSAGE)
+    def __init__(self, final: bool = False) -> None:
+        super().__init__(FINAL_MESSAGE if final else LOCKED_MESSAGE)
 
 
 class ReasonRequired(Exception):
@@ -155,20 +165,28 @@ class AuditBatch:
         self._rows.clear()
 
 
+def trial_unblinded() -> bool:
+    return TrialUnblinding.objects.exists()
+
+
 def qn(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
 def _lock_head() -> tuple[int, str, bool]:
-    """Lock the chain head (PostgreSQL: FOR UPDATE) and read it with the database lock flag."""
+    """Lock the chain head (PostgreSQL: FOR UPDATE) and read it with the database lock flag.
+
+    A trial that was unblinded counts as locked whatever the lock row says: after trial-level
+    unblinding nothing can be written again (a lock flag cleared by hand changes nothing)."""
     suffix = " FOR UPDATE OF h" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT h.last_seq, h.last_hash, l.locked FROM {ChainHead._meta.db_table} h, "
+            f"SELECT h.last_seq, h.last_hash, l.locked, EXISTS (SELECT 1 FROM "
+            f"{TrialUnblinding._meta.db_table}) FROM {ChainHead._meta.db_table} h, "
             f"{DatabaseLock._meta.db_table} l WHERE h.id = 1 AND l.id = 1{suffix}"
         )
-        seq, digest, locked = cur.fetchone()
-    return int(seq), str(digest), bool(locked)
+        seq, digest, locked, unblinded = cur.fetchone()
+    return int(seq), str(digest), bool(locked) or bool(unblinded)
 
 
 @contextmanager
@@ -182,7 +200,11 @@ def write(
         # IMMEDIATE transaction already holds the database's write lock.
         head = _lock_head()
         if not when_locked and head[2]:
-            raise DatabaseLocked()
+            raise DatabaseLocked(final=trial_unblinded())
         batch = AuditBatch(actor, username or (actor.username if actor else "system"), reason, head)
         yield batch
         batch.flush()
+        if batch.head_seq != head[0]:
+            # Signed checkpoint of the new head, outside the database, once the commit is done.
+            seq, digest = batch.head_seq, batch.head_hash
+            transaction.on_commit(lambda: checkpoints.append_after_commit(seq, digest))

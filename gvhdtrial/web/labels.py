@@ -33,6 +33,10 @@ LABELS: dict[str, str] = {
     "quarantine": _("quarantine"),
     "release": _("release"),
     "expire": _("expire"),
+    # e-signed lifecycle acts (gvhdtrial.web.lock.services.MEANINGS)
+    "lock": _("lock"),
+    "unlock": _("unlock"),
+    "trial_unblind": _("trial unblinding"),
     # audit actions
     "create": _("create"),
     "update": _("update"),

@@ -194,6 +194,54 @@ def world(trial: Trial) -> dict[str, list[str]]:
     return _world(trial)
 
 
+HEX64 = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
+BLOCK_LABEL = re.compile(r"block[ -]size", re.IGNORECASE)  # a label shown with a value
+BLOCK_CELLS = re.compile(r"<td>(block|block_size)</td><td>([^<]*)</td><td>([^<]*)</td>")
+
+
+def _block_values(text: str) -> list[str]:
+    """Block numbers or sizes in a response: a "block size" label, a JSON key ``block`` or
+    ``block_size`` with a value, an audit row of those fields with an unredacted value."""
+    found = BLOCK_LABEL.findall(text)
+    found += [f"{m[0]}={m[1] or m[2]}" for m in BLOCK_CELLS.findall(text)
+              if {m[1], m[2]} - {"", "[blinded]"}]  # fmt: skip
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return found
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            for key in ("block", "block_size"):
+                if node.get(key) is not None:
+                    found.append(f"{key}={node[key]}")
+            if node.get("field") in ("block", "block_size"):
+                for key in ("old", "new"):
+                    if node.get(key) not in (None, "[blinded]"):
+                        found.append(f"{node['field']}={node[key]}")
+            for value in node.values():
+                walk(value)
+
+    walk(data)
+    return found
+
+
+def _digests() -> set[str]:
+    """Every hash a blinded role could re-compute a hidden value from: each audit row's hash
+    and predecessor hash (over redacted arms, blocks and schedule contents) and each schedule's
+    digest (which confirms a guessed seed)."""
+    from gvhdtrial.web.audit.models import AuditEntry
+    from gvhdtrial.web.randomization.models import Schedule
+
+    found = set(AuditEntry.objects.values_list("hash", flat=True))
+    found |= set(AuditEntry.objects.values_list("prev_hash", flat=True))
+    found |= set(Schedule.objects.values_list("sha256", flat=True))
+    return {d.lower() for d in found} - {"0" * 64}
+
+
 @pytest.mark.parametrize("role", BLINDED)
 def test_no_response_to_a_blinded_role_reveals_an_arm(
     trial: Trial, world: dict[str, list[str]], role: str
@@ -202,6 +250,13 @@ def test_no_response_to_a_blinded_role_reveals_an_arm(
     assert len(seen) > 60
     leaks = {k: ARM_WORDS.findall(v)[:3] for k, v in seen.items() if ARM_WORDS.search(v)}
     assert not leaks, f"{role} sees arms in: {leaks}"
+    # No hash over a blinded value and no block or block size either (issue 10): with the public
+    # chain algorithm a row hash over a redacted arm gives the arm away by re-hashing.
+    digests = _digests()
+    hashed = {k: sorted(set(HEX64.findall(v)) & digests)[:2] for k, v in seen.items()}
+    assert not {k: v for k, v in hashed.items() if v}, f"{role} sees hashes: {hashed}"
+    blocks = {k: _block_values(v)[:2] for k, v in seen.items() if _block_values(v)}
+    assert not blocks, f"{role} sees blocks or block sizes in: {blocks}"
 
 
 def test_the_crawl_detects_arms_where_the_statistician_may_see_them(
@@ -209,6 +264,9 @@ def test_the_crawl_detects_arms_where_the_statistician_may_see_them(
 ) -> None:
     seen = _crawl(trial.client("statistician"), world)
     leaking = {k for k, v in seen.items() if ARM_WORDS.search(v)}
+    digests = _digests()
+    assert any(set(HEX64.findall(seen["GET /api/audit"])) & digests), "crawl sees no hash"
+    assert _block_values(seen["GET /api/audit"]), "the crawl does not see block sizes"
     for expected in (
         "GET /randomization/schedule/",
         "GET /randomization/schedule.csv",

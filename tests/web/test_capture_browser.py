@@ -252,6 +252,7 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
         login(inv, "investigator")
         dm.goto(f"{url}/lock/")
         dm.fill("#id_reason", "All patients finished: database lock for the final analysis")
+        dm.fill("#id_password", creds["datamanager"])  # the lock is e-signed
         dm.click("button[value=lock]")
         dm.wait_for_selector("text=locked")
         inv.goto(f"{url}/patients/{pid}/crf/assessments/")
@@ -261,6 +262,7 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
         login(stat, "statistician")
         stat.goto(f"{url}/unblinding/trial/")
         stat.fill("#id_reason", "Database locked: final analysis")
+        stat.fill("#id_password", creds["statistician"])  # trial unblinding is e-signed
         stat.click("button.danger")
         stat.wait_for_url(f"{url}/unblinding/")
         response = stat.goto(f"{url}/report/", timeout=300_000)

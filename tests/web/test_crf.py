@@ -17,7 +17,7 @@ from gvhdtrial.web.randomization.services import randomize
 from gvhdtrial.web.supply.models import Kit
 from gvhdtrial.web.supply.services import dispense
 
-from .conftest import Trial, screen
+from .conftest import PASSWORD, Trial, screen
 
 pytestmark = pytest.mark.django_db
 
@@ -230,7 +230,7 @@ def test_a_locked_database_refuses_crf_writes(trial: Trial) -> None:
     from gvhdtrial.web.lock.services import lock_database
 
     patient = randomized(trial)
-    lock_database(trial.actor("datamanager"), "database lock for analysis")
+    lock_database(trial.actor("datamanager"), "database lock for analysis", PASSWORD)
     r = trial.client("investigator").post(
         f"/patients/{patient.pk}/crf/assessments/",
         assessment_post(dt.date.today(), "baseline"),

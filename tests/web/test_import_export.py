@@ -31,7 +31,7 @@ from gvhdtrial.web.randomization.models import Schedule, Slot
 from gvhdtrial.web.supply.models import CustodyEvent, Kit
 from gvhdtrial.web.unblinding.services import trial_unblind
 
-from .conftest import Trial
+from .conftest import PASSWORD, Trial
 
 REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
 FILES = sorted(p.name for p in REFERENCE.iterdir())
@@ -140,7 +140,7 @@ def test_one_bad_cell_rejects_the_import_and_writes_nothing(trial: Trial, tmp_pa
 
 
 def test_import_is_refused_after_lock(trial: Trial) -> None:
-    lock_database(trial.actor("admin"), "end of study")
+    lock_database(trial.actor("admin"), "end of study", PASSWORD)
     before = _counts()
     with pytest.raises(DatabaseLocked):
         import_trial(REFERENCE, "admin")
@@ -154,8 +154,8 @@ def test_export_roles(trial: Trial, tmp_path: Path) -> None:
     for name in ("datamanager", "monitor", "admin", "statistician"):
         with pytest.raises(Forbidden, match="statistician, after trial-level unblinding"):
             export_trial(trial.actor(name), tmp_path / name, blinded=False)
-    lock_database(trial.actor("admin"), "end of study")
-    trial_unblind(trial.actor("statistician"), "final analysis")
+    lock_database(trial.actor("admin"), "end of study", PASSWORD)
+    trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     with pytest.raises(Forbidden):
         export_trial(trial.actor("datamanager"), tmp_path / "dm", blinded=False)
     log = export_trial(trial.actor("statistician"), tmp_path / "stat", blinded=False)

@@ -20,7 +20,7 @@ from gvhdtrial.web.capture.models import ExportLog
 from gvhdtrial.web.lock.services import lock_database
 from gvhdtrial.web.unblinding.services import trial_unblind
 
-from .conftest import Trial
+from .conftest import PASSWORD, Trial
 
 REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
 BLINDED = ("investigator", "pharmacist", "datamanager", "monitor", "admin", "investigator2")
@@ -72,8 +72,8 @@ def test_review_exports_and_report_by_role(trial: Trial) -> None:
     for name in (*BLINDED, "statistician"):
         page = trial.client(name).get("/report/")
         assert page.status_code == 403 and not ARMS.search(page.content.decode())
-    lock_database(trial.actor("admin"), "end of study")
-    trial_unblind(trial.actor("statistician"), "final analysis")
+    lock_database(trial.actor("admin"), "end of study", PASSWORD)
+    trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     for name in BLINDED:
         page = trial.client(name).get("/report/")
         assert page.status_code == 403 and not ARMS.search(page.content.decode())

@@ -55,7 +55,7 @@ def test_after_lock_every_write_is_refused_with_a_clear_message(trial: Trial) ->
     patient = screen(trial, consent=False)
     done = screen(trial)
     first = randomize(trial.actor("investigator"), done.pk)
-    lock_database(trial.actor("datamanager"), "final analysis")
+    lock_database(trial.actor("datamanager"), "final analysis", PASSWORD)
     with pytest.raises(DatabaseLocked, match="database is locked"):
         screen(trial)
     with pytest.raises(DatabaseLocked):
@@ -66,18 +66,18 @@ def test_after_lock_every_write_is_refused_with_a_clear_message(trial: Trial) ->
         first.randomization_number
     )
     with pytest.raises(Forbidden):
-        unlock_database(trial.actor("datamanager"), "oops")
+        unlock_database(trial.actor("datamanager"), "oops", PASSWORD)
     with pytest.raises(Invalid):
-        unlock_database(trial.actor("admin"), "  ")
-    unlock_database(trial.actor("admin"), "query on C01 data")
+        unlock_database(trial.actor("admin"), "  ", PASSWORD)
+    unlock_database(trial.actor("admin"), "query on C01 data", PASSWORD)
     screen(trial)
 
 
 def test_trial_unblinding_only_after_lock(trial: Trial) -> None:
     with pytest.raises(Refused, match="only after"):
-        trial_unblind(trial.actor("statistician"), "final analysis")
+        trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     with pytest.raises(Forbidden):
-        trial_unblind(trial.actor("admin"), "final analysis")
-    lock_database(trial.actor("admin"), "last patient completed")
-    trial_unblind(trial.actor("statistician"), "final analysis")
+        trial_unblind(trial.actor("admin"), "final analysis", PASSWORD)
+    lock_database(trial.actor("admin"), "last patient completed", PASSWORD)
+    trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     assert not trial.actor("monitor").blinded

@@ -23,3 +23,14 @@ class DatabaseLock(models.Model):
 
 def database_is_locked() -> bool:
     return DatabaseLock.objects.filter(pk=1, locked=True).exists()
+
+
+class Signature(models.Model):
+    """An electronic signature of a lifecycle act (21 CFR 11.50: signer, time, meaning), made
+    by re-entering the password; created in the same audited write as the act it signs."""
+
+    action = models.CharField(max_length=16)  # lock | unlock | trial_unblind
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    at = models.DateTimeField()
+    meaning = models.TextField()
+    reason = models.TextField()

@@ -1,19 +1,61 @@
-"""Database lock and unlock (unlock needs a reason); both audited."""
+"""Database lock, unlock and the e-signature they (and trial-level unblinding) need.
+
+Each act is signed: the signer re-enters the password and the meaning of the act is stated
+(``MEANINGS``) and stored with the signer and the time in a :class:`Signature` row, created in
+the same audited write as the act. After trial-level unblinding the database can never be
+unlocked: :func:`unlock_database` refuses, and the gateway treats an unblinded trial as locked
+whatever the lock row says.
+"""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from gvhdtrial.web.errors import Invalid, Refused, require
-from gvhdtrial.web.gateway import snapshot, write
-from gvhdtrial.web.lock.models import DatabaseLock
+from gvhdtrial.web.errors import Forbidden, Invalid, Refused, require
+from gvhdtrial.web.gateway import AuditBatch, snapshot, write
+from gvhdtrial.web.lock.models import DatabaseLock, Signature
 from gvhdtrial.web.sites.roles import Actor, Permission
 
+#: What the signer states by signing each act (shown above the password field, stored).
+MEANINGS = {
+    "lock": gettext_lazy("I lock the database: the data are final for analysis."),
+    "unlock": gettext_lazy(
+        "I unlock the database: the data may be changed again, and the analysis waits for a new "
+        "lock."
+    ),
+    "trial_unblind": gettext_lazy(
+        "I unblind the trial: every patient's allocation is revealed for the final analysis, and "
+        "the database can never be unlocked again."
+    ),
+}
+UNBLINDED_NO_UNLOCK = gettext_lazy(
+    "The trial is unblinded: the database can never be unlocked again (nothing was changed)."
+)
 
-def lock_database(actor: Actor, reason: str) -> DatabaseLock:
+
+def check_signature(actor: Actor, action: str, password: str) -> None:
+    """Refuse (changing nothing) unless ``password`` is the signer's own."""
+    user = get_user_model().objects.get(pk=actor.user_id)
+    if not user.check_password(password or ""):
+        raise Forbidden(_("The password is not correct: nothing was signed."))
+
+
+def record_signature(audit: AuditBatch, actor: Actor, action: str, reason: str) -> Signature:
+    signature = Signature.objects.create(
+        action=action, by_id=actor.user_id, at=audit.now, meaning=str(MEANINGS[action]),
+        reason=reason,
+    )  # fmt: skip
+    audit.created(signature)
+    return signature
+
+
+def lock_database(actor: Actor, reason: str, password: str) -> DatabaseLock:
     require(actor, Permission.LOCK)
     if not (reason or "").strip():
         raise Invalid(_("A reason is required to lock the database."))
+    check_signature(actor, "lock", password)
     with write(actor, reason=reason, when_locked=True) as audit:
         lock = DatabaseLock.objects.select_for_update().get(pk=1)
         if lock.locked:
@@ -24,14 +66,22 @@ def lock_database(actor: Actor, reason: str) -> DatabaseLock:
         )  # fmt: skip
         lock.save()
         audit.changed(lock, before)
+        record_signature(audit, actor, "lock", reason)
     return lock
 
 
-def unlock_database(actor: Actor, reason: str) -> DatabaseLock:
+def unlock_database(actor: Actor, reason: str, password: str) -> DatabaseLock:
+    from gvhdtrial.web.unblinding.models import trial_is_unblinded
+
     require(actor, Permission.UNLOCK)
+    if trial_is_unblinded():
+        raise Refused(str(UNBLINDED_NO_UNLOCK))
     if not (reason or "").strip():
         raise Invalid(_("A reason is required to unlock the database."))
+    check_signature(actor, "unlock", password)
     with write(actor, reason=reason, when_locked=True) as audit:
+        if trial_is_unblinded():  # checked again under the write lock
+            raise Refused(str(UNBLINDED_NO_UNLOCK))
         lock = DatabaseLock.objects.select_for_update().get(pk=1)
         if not lock.locked:
             raise Refused(_("The database is not locked."))
@@ -41,4 +91,5 @@ def unlock_database(actor: Actor, reason: str) -> DatabaseLock:
         )  # fmt: skip
         lock.save()
         audit.changed(lock, before)
+        record_signature(audit, actor, "unlock", reason)
     return lock

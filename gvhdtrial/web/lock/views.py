@@ -1,4 +1,4 @@
-"""Database lock page: lock, unlock (with a reason)."""
+"""Database lock page: lock and unlock, each e-signed (reason, stated meaning, password)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,34 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gvhdtrial.web.lock.models import DatabaseLock
-from gvhdtrial.web.lock.services import lock_database, unlock_database
+from gvhdtrial.web.lock.forms import SignatureForm
+from gvhdtrial.web.lock.models import DatabaseLock, Signature
+from gvhdtrial.web.lock.services import MEANINGS, lock_database, unlock_database
 from gvhdtrial.web.pages import page
-from gvhdtrial.web.patients.forms import ReasonForm
+from gvhdtrial.web.unblinding.models import trial_is_unblinded
 
 
 @page()
 def lock_page(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    form = ReasonForm(request.POST or None)
+    form = SignatureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        reason, password = form.cleaned_data["reason"], form.cleaned_data["password"]
         if request.POST.get("do") == "unlock":
-            unlock_database(actor, form.cleaned_data["reason"])
+            unlock_database(actor, reason, password)
             messages.success(request, _("Database unlocked."))
         else:
-            lock_database(actor, form.cleaned_data["reason"])
+            lock_database(actor, reason, password)
             messages.success(request, _("Database locked: every write is now refused."))
         return redirect("lock")
-    return render(request, "web/lock.html", {"lock": DatabaseLock.current(), "form": form})
+    return render(
+        request,
+        "web/lock.html",
+        {
+            "lock": DatabaseLock.current(),
+            "form": form,
+            "meanings": MEANINGS,
+            "unblinded": trial_is_unblinded(),
+            "signatures": Signature.objects.select_related("by").order_by("-at")[:20],
+        },
+    )

@@ -81,8 +81,3 @@ class UnblindForm(forms.Form):
     reason = forms.CharField(label=_("Medical reason"), widget=forms.Textarea(attrs={"rows": 3}),
                              min_length=10, max_length=2000)  # fmt: skip
     password = forms.CharField(label=_("Your password (re-enter)"), widget=forms.PasswordInput)
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
-                             max_length=2000)  # fmt: skip

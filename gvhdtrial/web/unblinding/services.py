@@ -112,17 +112,25 @@ def emergency_unblind(actor: Actor, patient_id: int, reason: str, password: str)
     return UnblindResult(patient.code, slot.arm, user.get_username(), record.at, record.reason)
 
 
-def trial_unblind(actor: Actor, reason: str) -> TrialUnblinding:
+def trial_unblind(actor: Actor, reason: str, password: str) -> TrialUnblinding:
+    """Unblind the trial (e-signed: password re-entered, meaning stated and recorded); only
+    after the database lock, and the database can never be unlocked afterwards."""
+    from gvhdtrial.web.lock.services import check_signature, record_signature
+
     require(actor, Permission.TRIAL_UNBLIND)
     if not (reason or "").strip():
         raise Invalid(_("A reason is required."))
     if not database_is_locked():
         raise Refused(_("The trial can be unblinded only after the database is locked."))
+    check_signature(actor, "trial_unblind", password)
     with write(actor, reason=reason, when_locked=True) as audit:
         if TrialUnblinding.objects.exists():
             raise Refused(_("The trial is already unblinded."))
+        if not database_is_locked():  # checked again under the write lock
+            raise Refused(_("The trial can be unblinded only after the database is locked."))
         record = TrialUnblinding.objects.create(by_id=actor.user_id, at=audit.now, reason=reason)
         audit.created(record)
+        record_signature(audit, actor, "trial_unblind", reason)
         _notify(
             audit,
             _recipients(list(Role)),

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from gvhdtrial.web.pages import page
-from gvhdtrial.web.patients.forms import ReasonForm
 from gvhdtrial.web.sites.roles import SITE_ROLES, Permission
 from gvhdtrial.web.unblinding.models import EmergencyUnblinding, TrialUnblinding
 
@@ -32,11 +31,21 @@ def unblinding_log(request: HttpRequest) -> HttpResponse:
 
 @page(Permission.TRIAL_UNBLIND)
 def trial_unblinding(request: HttpRequest) -> HttpResponse:
+    from gvhdtrial.web.lock.forms import SignatureForm
+    from gvhdtrial.web.lock.services import MEANINGS
     from gvhdtrial.web.unblinding.services import trial_unblind
 
-    form = ReasonForm(request.POST or None)
+    form = SignatureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        trial_unblind(request.actor, form.cleaned_data["reason"])  # type: ignore[attr-defined]
+        trial_unblind(
+            request.actor,  # type: ignore[attr-defined]
+            form.cleaned_data["reason"],
+            form.cleaned_data["password"],
+        )
         messages.success(request, _("The trial is unblinded."))
         return redirect("unblinding_log")
-    return render(request, "web/trial_unblinding.html", {"form": form})
+    return render(
+        request,
+        "web/trial_unblinding.html",
+        {"form": form, "meaning": MEANINGS["trial_unblind"]},
+    )
