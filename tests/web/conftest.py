@@ -72,6 +72,13 @@ def trial(db: None) -> Trial:
     return build_trial()
 
 
+@pytest.fixture(autouse=True)
+def own_checkpoint_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
+    """Each test's database starts a new audit chain, so its signed checkpoints (written when
+    on-commit hooks run) go to a file of its own, never compared with another test's chain."""
+    monkeypatch.setenv("GVHDTRIAL_CHECKPOINTS", str(tmp_path_factory.mktemp("checkpoints")))
+
+
 def screen(trial: Trial, who: str = "investigator", consent: bool = True, **answers: Any) -> Any:
     from gvhdtrial.web.patients.services import screen_patient
 

@@ -50,12 +50,8 @@ AE = {
 
 
 @pytest.fixture
-def anchored(
-    trial: Trial, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    django_capture_on_commit_callbacks: Any,
-) -> Iterator[dict[str, Any]]:  # fmt: skip
+def anchored(trial: Trial, django_capture_on_commit_callbacks: Any) -> Iterator[dict[str, Any]]:
     """A small trial whose writes ran their on-commit hooks (so each wrote its checkpoint)."""
-    monkeypatch.setenv("GVHDTRIAL_CHECKPOINTS", str(tmp_path / "checkpoints"))
     world: dict[str, Any] = {}
     with django_capture_on_commit_callbacks(execute=True):
         patients = [screen(trial) for _ in range(3)]
