@@ -11,6 +11,7 @@ import typer
 
 if TYPE_CHECKING:
     from gvhdtrial.web.audit.chain import VerifyResult
+    from gvhdtrial.web.audit.reconcile import Replay
 
 web_app = typer.Typer(help="The web service: set-up, tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -134,7 +135,7 @@ def load_users_command() -> None:
     typer.echo(json.dumps(tokens))
 
 
-def _verify_with_progress(against: list[Path]) -> VerifyResult:
+def _verify_with_progress(against: list[Path], replay: Replay | None = None) -> VerifyResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from gvhdtrial.web.audit.chain import verify_chain
@@ -147,6 +148,7 @@ def _verify_with_progress(against: list[Path]) -> VerifyResult:
         return verify_chain(
             against=against, progress=lambda done, total: bar.update(task, completed=done,
                                                                      total=total),
+            on_row=replay.add if replay is not None else None,
         )  # fmt: skip
 
 
@@ -169,7 +171,10 @@ def audit_verify(
     removed or re-chained rows, truncation, forged checkpoints, or a table row that differs from
     the trail's last word. Rows after the last checkpoint are reported as a warning."""
     setup_django()
-    result = _verify_with_progress(list(against or []))
+    from gvhdtrial.web.audit.reconcile import Replay
+
+    replay = Replay() if reconcile_tables else None  # the trail replayed in the same pass
+    result = _verify_with_progress(list(against or []), replay)
     failed = False
     if result.ok:
         typer.echo(
@@ -183,16 +188,16 @@ def audit_verify(
             typer.echo(f"  {problem}")
     for warning in result.warnings:
         typer.echo(f"WARNING: {warning}")
-    if reconcile_tables and not _reconcile(blinded=not unblinded):
+    if reconcile_tables and not _reconcile(blinded=not unblinded, replay=replay):
         failed = True
     if failed:
         raise typer.Exit(1)
 
 
-def _reconcile(blinded: bool) -> bool:
+def _reconcile(blinded: bool, replay: Replay | None = None) -> bool:
     from gvhdtrial.web.audit.reconcile import reconcile
 
-    r = reconcile(blinded=blinded)
+    r = reconcile(blinded=blinded, replayed=replay)
     if r.ok:
         typer.echo(f"OK: {r.rows} rows of {len(r.tables)} tables agree with the trail's last word")
     else:

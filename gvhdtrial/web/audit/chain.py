@@ -63,6 +63,8 @@ def canonical_at(value: object) -> str:
             value = value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     text = str(value)  # SQLite stores naive UTC text: "YYYY-MM-DD HH:MM:SS[.ffffff]"
+    if len(text) == 27 and text[10] == "T" and text[26] == "Z":
+        return text  # already canonical (PostgreSQL's to_char above)
     if len(text) == 26 and text[10] == " ":
         return f"{text[:10]}T{text[11:]}Z"
     if len(text) == 19 and text[10] == " ":
@@ -73,12 +75,18 @@ def canonical_at(value: object) -> str:
     return parsed.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def row_hash(prev_hash: str, seq: int, at: object, user: str, action: str, record: str,
-             field_: str, old: str | None, new: str | None, reason: str) -> str:  # fmt: skip
-    text = _CANONICAL % (
+def row_text(seq: int, at: object, user: str, action: str, record: str, field_: str,
+             old: str | None, new: str | None, reason: str) -> str:  # fmt: skip
+    """The canonical JSON of a row (what :func:`canonical_row` gives, built without a dict)."""
+    return _CANONICAL % (
         _s(action), canonical_at(at), _s(field_), _s(new), _s(old), _s(reason), _s(record),
         seq, _s(user),
     )  # fmt: skip
+
+
+def row_hash(prev_hash: str, seq: int, at: object, user: str, action: str, record: str,
+             field_: str, old: str | None, new: str | None, reason: str) -> str:  # fmt: skip
+    text = row_text(seq, at, user, action, record, field_, old, new, reason)
     return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
 
@@ -94,11 +102,19 @@ def raw_rows(chunk: int = 20_000, start_seq: int = 0) -> Iterator[tuple]:  # typ
     new, reason, prev_hash, hash), read in chunks by keyset (no ORM objects)."""
     table = AuditEntry._meta.db_table
     user = connection.ops.quote_name("user")
+    # The time as text in the database (no datetime objects: parsing and formatting 250k of
+    # them was most of the time): SQLite stores "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC);
+    # PostgreSQL formats the canonical form itself.
+    at = (
+        "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        if connection.vendor == "postgresql"
+        else "CAST(at AS TEXT)"
+    )
     after = start_seq
     with connection.cursor() as cur:
         while True:
             cur.execute(
-                f"SELECT seq, at, {user}, action, record, field, old, new, reason, prev_hash, "
+                f"SELECT seq, {at}, {user}, action, record, field, old, new, reason, prev_hash, "
                 f"hash FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s",
                 [after, chunk],
             )
@@ -126,8 +142,12 @@ def verify_chain(
     max_problems: int = 20,
     against: list[Path] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_row: Callable[[tuple], None] | None = None,  # type: ignore[type-arg]
 ) -> VerifyResult:
-    """Recompute the chain and compare it with the checkpoint file (and any exported copies)."""
+    """Recompute the chain and compare it with the checkpoint file (and any exported copies).
+
+    ``on_row`` sees every row as it is read (the reconciliation replays the trail in the same
+    pass)."""
     problems: list[str] = []
     warnings: list[str] = []
     sources = [cps.read()] + [cps.read(Path(p)) for p in against or []]
@@ -139,7 +159,10 @@ def verify_chain(
     total = AuditEntry.objects.count() if progress else 0
     prev = running = GENESIS_HASH
     expected_seq, rows, agreeing, anchored, last_good = 1, 0, 0, 0, 0
-    for seq, at, user, action, record, fld, old, new, reason, prev_hash, stored in raw_rows():
+    for row in raw_rows():
+        seq, at, user, action, record, fld, old, new, reason, prev_hash, stored = row
+        if on_row is not None:
+            on_row(row)
         rows += 1
         if progress and rows % 20_000 == 0:
             progress(rows, total)
@@ -149,10 +172,17 @@ def verify_chain(
             problems.append(f"seq {expected_seq}..{seq - 1}: rows missing")
         if prev_hash != prev:
             problems.append(f"seq {seq}: prev_hash does not match the previous row's hash")
-        recomputed = row_hash(prev_hash, seq, at, user, action, record, fld, old, new, reason)
+        text = row_text(seq, at, user, action, record, fld, old, new, reason).encode("utf-8")
+        recomputed = hashlib.sha256(prev_hash.encode("utf-8") + text).hexdigest()
         if recomputed != stored:
             problems.append(f"seq {seq}: contents changed (hash mismatch, record {record})")
-        running = row_hash(running, seq, at, user, action, record, fld, old, new, reason)
+        # The chain recomputed from the genesis, whatever the stored links say (it differs from
+        # ``recomputed`` only after a changed row).
+        running = (
+            recomputed
+            if prev_hash == running
+            else hashlib.sha256(running.encode("utf-8") + text).hexdigest()
+        )
         for c in expected.pop(seq, ()):
             if c.head == running:
                 agreeing += 1

@@ -97,28 +97,40 @@ def _same(field: models.Field, stored: object, audited: str | None) -> bool:  # 
     return value == stored
 
 
-def replay() -> tuple[dict[str, dict[str, tuple[str | None, int]] | object], int]:
-    """The trail's last word per record: {record: {field: (value, seq)}} or a deleted marker."""
-    state: dict[str, dict[str, tuple[str | None, int]] | object] = {}
-    n = 0
-    for seq, _at, _user, action, record, field, _old, new, *_ in raw_rows():
-        n += 1
+class Replay:
+    """The trail's last word per record: {record: {field: (value, seq)}}, or deleted."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, dict[str, tuple[str | None, int]] | object] = {}
+
+    def add(self, row: tuple) -> None:  # type: ignore[type-arg]
+        """One row of :func:`raw_rows` (seq, at, user, action, record, field, old, new, ...)."""
+        seq, action, record, field, new = row[0], row[3], row[4], row[5], row[7]
         if action == "delete":
-            state[record] = _DELETED
-            continue
-        fields = state.get(record)
+            self.state[record] = _DELETED
+            return
+        fields = self.state.get(record)
         if not isinstance(fields, dict):
-            fields = state[record] = {}
+            fields = self.state[record] = {}
         fields[field] = (new, seq)
-    return state, n
+
+    @classmethod
+    def of_trail(cls) -> Replay:
+        replay = cls()
+        for row in raw_rows():
+            replay.add(row)
+        return replay
 
 
 def reconcile(
     blinded: bool = False,
     max_differences: int = 200,
     progress: Callable[[str], None] | None = None,
+    replayed: Replay | None = None,
 ) -> ReconcileResult:
-    state, _ = replay()
+    """Compare every table the trail speaks of with the trail's last word (``replayed``: a
+    replay already made in the same pass as the chain verification)."""
+    state = (replayed or Replay.of_trail()).state
     by_label: dict[str, dict[str, object]] = {}
     for record, fields in state.items():
         label, _, pk = record.partition(":")
@@ -155,7 +167,13 @@ def reconcile(
                 if field is None or (label, name) in NOT_RECONCILED:
                     continue
                 stored = values[name]
-                if _text(stored) == text or _same(field, stored, text):
+                kind = type(stored)  # the common types first: _text for the rest
+                as_text = (
+                    stored if kind is str or stored is None
+                    else str(stored) if kind is int
+                    else _text(stored)
+                )  # fmt: skip
+                if as_text == text or _same(field, stored, text):
                     continue
                 out.append(
                     Difference(
