@@ -10,6 +10,7 @@ UPDATE and DELETE on this table in SQLite and PostgreSQL.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 GENESIS_HASH = "0" * 64
 
@@ -30,6 +31,18 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["seq"]
         verbose_name_plural = "audit entries"
+        # The trail page's filters, newest first (issue 11): by user; the rare actions; the
+        # records of a patient (rows that set a patient_id; a small partial index).
+        indexes = [
+            models.Index(fields=["user", "seq"], name="audit_user_seq"),
+            models.Index(fields=["seq"], name="audit_change_seq", condition=Q(action="change")),
+            models.Index(fields=["seq"], name="audit_delete_seq", condition=Q(action="delete")),
+            models.Index(
+                fields=["new", "record"],
+                name="audit_patient_records",
+                condition=Q(field="patient_id"),
+            ),
+        ]
 
 
 class ChainHead(models.Model):
