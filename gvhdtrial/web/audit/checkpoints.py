@@ -45,16 +45,21 @@ _PEM = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----\n?", r
 _keys: dict[Path, Ed25519PrivateKey] = {}
 
 
+_folders: dict[tuple[str | None, str | None], Path] = {}
+
+
 def checkpoints_dir() -> Path:
-    """The checkpoint folder (created 0700 on first use)."""
-    if env := os.environ.get("GVHDTRIAL_CHECKPOINTS"):
-        path = Path(env)
-    else:
-        home = os.environ.get("GVHDTRIAL_HOME") or str(Path.cwd() / "var")
-        path = Path(home) / "checkpoints"
-    path = path.resolve()
-    if not path.exists():
+    """The checkpoint folder (created 0700 on first use; resolved once per setting)."""
+    setting = (os.environ.get("GVHDTRIAL_CHECKPOINTS"), os.environ.get("GVHDTRIAL_HOME"))
+    path = _folders.get(setting)
+    if path is None or not path.exists():
+        if setting[0]:
+            path = Path(setting[0])
+        else:
+            path = Path(setting[1] or str(Path.cwd() / "var")) / "checkpoints"
+        path = path.resolve()
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _folders[setting] = path
     return path
 
 
@@ -67,8 +72,15 @@ def message(seq: int, head: str, at: str) -> bytes:
     return f"gvhdtrial audit checkpoint v1|{seq}|{head}|{at}".encode("ascii")
 
 
+_key_folders: dict[tuple[str | None, str | None], Path] = {}
+
+
 def _signing_key() -> Ed25519PrivateKey:
-    folder = keys.keys_dir()
+    """The trial's signing key, loaded once per process and key folder."""
+    setting = (os.environ.get("GVHDTRIAL_KEYS"), os.environ.get("GVHDTRIAL_HOME"))
+    folder = _key_folders.get(setting)
+    if folder is None:
+        folder = _key_folders[setting] = keys.keys_dir()
     if folder not in _keys:
         _keys[folder] = keys.signing_key()
     return _keys[folder]
