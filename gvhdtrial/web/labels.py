@@ -39,6 +39,7 @@ LABELS: dict[str, str] = {
     "trial_unblind": _("trial unblinding"),
     # audit actions
     "create": _("create"),
+    "change": _("change"),
     "update": _("update"),
     "delete": _("delete"),
     # visit statuses (gvhdtrial.capture.calendar)
