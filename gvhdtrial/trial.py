@@ -434,8 +434,19 @@ def load_definition(path: str | os.PathLike[str]) -> TrialDefinition:
 
 
 def current_definition() -> TrialDefinition:
-    """The definition this process runs: ``$GVHDTRIAL_TRIAL``, else the phase 2 trial."""
-    return load_definition(os.environ.get(ENV_VAR) or DEFAULT_TRIAL_FILE)
+    """The definition this process runs: ``$GVHDTRIAL_TRIAL``, else the phase 2 trial (read
+    and validated once per file and modification time)."""
+    path = Path(os.environ.get(ENV_VAR) or DEFAULT_TRIAL_FILE)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = -1
+    return _load_cached(str(path), stamp)
+
+
+@cache
+def _load_cached(path: str, stamp: int) -> TrialDefinition:
+    return load_definition(path)
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:

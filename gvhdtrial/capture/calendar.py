@@ -73,7 +73,13 @@ def _status(
 def patient_calendar(
     record: PatientRecord, today: dt.date, windows: VisitWindows | None = None
 ) -> PatientCalendar | None:
-    """The patient's calendar, or None before randomization (nothing is planned yet)."""
+    """The patient's calendar, or None before randomization (nothing is planned yet).
+
+    Dosing, visit days and windows are the trial definition's in force
+    (:func:`gvhdtrial.trial.current_definition`) unless ``windows`` is given."""
+    from gvhdtrial.trial import current_definition
+
+    definition = current_definition()
     weight = record.patient.get("weight_kg")
     day0 = record.first_infusion_date or record.randomization_date
     if day0 is None or weight is None:
@@ -81,7 +87,11 @@ def patient_calendar(
     anchor: Literal["first infusion", "randomization (provisional)"] = (
         "first infusion" if record.first_infusion_date else "randomization (provisional)"
     )
-    plan = treatment_plan(float(weight), day0, record.day28_response, windows=windows)
+    plan = treatment_plan(
+        float(weight), day0, record.day28_response,
+        windows=windows or definition.visit_windows,
+        dosing=definition.dosing, schedule=definition.visit_schedule,
+    )  # fmt: skip
     assessed = sorted(
         a["assessment_date"]
         for a in record.assessments

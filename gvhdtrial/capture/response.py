@@ -121,14 +121,19 @@ def compute_response(
     record: PatientRecord,
     visit: str,
     *,
-    rule: ResponseVisitRule = PHASE2_RESPONSE_VISITS,
+    rule: ResponseVisitRule | None = None,
     today: dt.date | None = None,
 ) -> ComputedResponse:
     """The response at ``visit`` (a visit of ``rule``, e.g. ``d28``) from the CRF rows, or why not.
 
     ``today``: a visit without an assessment is pending until its window has closed, then NR
     by non-responder imputation (as the analysis counts it); ``None`` = keep it pending.
+    ``rule``: default the trial definition in force (:func:`gvhdtrial.trial.current_definition`).
     """
+    if rule is None:
+        from gvhdtrial.trial import current_definition
+
+        rule = current_definition().response_rule
     rule.target_day(visit)  # ValueError naming the rule's visits for an unknown one
     dated = _dated(record)
     salvage = salvage_date(record)

@@ -17,8 +17,12 @@ from gvhdtrial.supply.custody import KitStatus
 
 
 def bags_for_infusion(weight_kg: float) -> int:
-    """Bags for one infusion: the protocol engine's rule (docs/protocol.md section 4)."""
-    return bags_per_infusion(weight_kg)
+    """Bags for one infusion: the protocol engine's rule (docs/protocol.md section 4) with the
+    dosing of the trial definition in force."""
+    from gvhdtrial.trial import current_definition
+
+    dosing = current_definition().dosing
+    return bags_per_infusion(weight_kg, dosing.bag_rounding, dosing)
 
 
 def delivered_cells_per_kg(bags: int, weight_kg: float) -> float:

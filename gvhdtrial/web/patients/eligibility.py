@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from django.conf import settings
+
 from gvhdtrial.protocol import Candidate, screen
 
 ENGINE = "gvhdtrial.protocol.screen"
@@ -63,7 +65,7 @@ def clean_answers(raw: Mapping[str, Any]) -> dict[str, Any]:
 def evaluate(answers: Mapping[str, Any], consent_signed: bool) -> ScreeningResult:
     """Every failed criterion (the engine's), with consent as recorded in the service."""
     candidate = Candidate(consent_signed=consent_signed, **answers)
-    result = screen(candidate)
+    result = screen(candidate, settings.TRIAL_DEFINITION.eligibility)  # the trial's criteria
     return ScreeningResult(
         eligible=result.eligible,
         failures=tuple(
