@@ -14,7 +14,11 @@
    single-process sweep.
 3. Patient-level trials (day-28 response through the protocol engine, ORR by the analysis
    plan's rule, a competing-risks endpoint by Gray's test): trials per second in one
-   process and on the 2-worker cluster.
+   process and on the 2-worker cluster; and, on the same seed in the same run, the
+   simulator as it was before batching (each trial drawn alone and tested with
+   ``gray_test``) against the batched one (trials x patients arrays, ``gray_test_batch``),
+   with their rejection counts. ``--patients-only`` runs just this comparison (no R, no
+   cluster).
 
 R (with rpact) is needed only here; the test suite never calls it.
 """
@@ -35,8 +39,10 @@ from rich.console import Console
 from rich.table import Table
 
 from gvhdtrial.design import exact_rates, group_sequential, simulate_rates
+from gvhdtrial.design.exact import sap_p_value
 from gvhdtrial.design.patients import PatientTrialScenario
 from gvhdtrial.design.sweep import RatesScenario, run_counts, sweep_rates
+from gvhdtrial.stats import gray_test
 
 PI1, PI2 = 0.55, 0.35
 PLANNED = (60, 120, 180)
@@ -67,13 +73,66 @@ def run_rpact(n: int) -> tuple[float, float, str]:
         return vals[0], vals[1], ver.read_text().strip()
 
 
+def one_at_a_time(scenario: PatientTrialScenario, iterations: int, seed: int) -> np.ndarray:
+    """The simulator before batching: each trial drawn alone, Gray's test by gray_test."""
+    rng = np.random.default_rng(seed)
+    n = scenario.n_subjects
+    out = np.zeros(2, dtype=np.int64)
+    for _ in range(iterations):
+        x1, n1, x2, time, status, arm = scenario.draw_trials(rng, 1)
+        a, m, b = int(x1[0]), int(n1[0]), int(x2[0])
+        out[0] += sap_p_value(a, m, b, n - m) <= scenario.alpha and a * (n - m) > b * m
+        if (status[0] == 1).any():
+            out[1] += gray_test(time[0], status[0], arm[0]).p_value <= scenario.alpha
+    return out
+
+
+def patients_before_after(console: Console, iterations: int) -> None:
+    """Trials per second one at a time (before) and batched (after), same seed, one run."""
+    patient = PatientTrialScenario(n_subjects=120, label="patients")
+    # the analysis plan's p-values are cached per table: warm the cache for both sides
+    patient.block(iterations, np.random.SeedSequence(11))
+    one_at_a_time(patient, iterations, 11)
+    t0 = time.perf_counter()
+    before = one_at_a_time(patient, iterations, 11)
+    t_before = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    after = patient.block(iterations, np.random.SeedSequence(11))
+    t_after = time.perf_counter() - t0
+    table = Table(title=f"patient-level trials, 120 patients, {iterations:,} trials, 1 process")
+    for col in ("simulator", "seconds", "trials/s", "ORR rejects", "Gray rejects"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        "one trial at a time, gray_test (before)",
+        f"{t_before:.2f}",
+        f"{iterations / t_before:,.0f}",
+        f"{before[0]}",
+        f"{before[1]}",
+    )
+    table.add_row(
+        "batched, gray_test_batch (after)",
+        f"{t_after:.2f}",
+        f"{iterations / t_after:,.0f}",
+        f"{after[0]}",
+        f"{after[1]}",
+    )
+    console.print(table)
+    console.print(f"ratio batched / one at a time, trials per second: {t_before / t_after:.1f}x")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ours", type=int, default=2_000_000, help="trials simulated by gvhdtrial")
     ap.add_argument("--rpact", type=int, default=20_000, help="trials simulated by rpact")
-    ap.add_argument("--patients", type=int, default=400, help="patient-level trials")
+    ap.add_argument("--patients", type=int, default=2000, help="patient-level trials")
+    ap.add_argument(
+        "--patients-only", action="store_true", help="only the patient-level before/after"
+    )
     args = ap.parse_args()
     console = Console()
+    patients_before_after(console, args.patients)
+    if args.patients_only:
+        return 0
     design = group_sequential(k_max=3, type_of_design="asOF", type_beta_spending="bsOF")
     exact = exact_rates(design, pi1=PI1, pi2=PI2, planned_subjects=PLANNED).overall_reject
 

@@ -26,7 +26,10 @@ competing-risks times above. Day-28 response is classified by the protocol engin
 (:func:`gvhdtrial.protocol.assess_response`: death -> NR, CR, PD, PR, NR), and each trial
 is analysed like a real one: ORR by :func:`gvhdtrial.stats.compare_proportions` (the
 analysis plan's rule; each distinct table's p-value is computed once and remembered) and
-the competing-risks endpoint by :func:`gvhdtrial.stats.gray_test`.
+the competing-risks endpoint by Gray's test. Trials are drawn and tested in batches
+(:meth:`PatientTrialScenario.trials`): patients as trials x patients arrays, Gray's test by
+:func:`gvhdtrial.stats.gray_test_batch`, which gives per trial what
+:func:`gvhdtrial.stats.gray_test` gives.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from scipy.special import ndtri
 
 from gvhdtrial.design.exact import sap_p_value
 from gvhdtrial.protocol import OrganStages, Response, assess_response
-from gvhdtrial.stats import gray_test
+from gvhdtrial.stats import gray_test_batch
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class CompetingRiskModel:
 
     def draw(self, rng: np.random.Generator, experimental: np.ndarray):
         """(time, status) with status 0 censored, 1 event of interest, 2 competing event."""
-        n = experimental.size
+        n = experimental.shape  # one trial (n,) or a batch of trials (trials, n)
         u = rng.random(n)
         plateau = np.where(experimental, 1 - (1 - self.p) ** self.shr, self.p)
         cause1 = u < plateau
@@ -179,65 +182,85 @@ class PatientTrialScenario:
 
     def trial(self, rng: np.random.Generator) -> tuple[bool, bool, int]:
         """(ORR test rejects, Gray's test rejects, responders) for one simulated trial."""
+        orr_reject, gray_reject, responders = self.trials(rng, 1)
+        return bool(orr_reject[0]), bool(gray_reject[0]), int(responders[0])
+
+    def trials(
+        self, rng: np.random.Generator, size: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """ORR test rejects, Gray's test rejects and responders for ``size`` trials at once.
+
+        Patients are drawn as trials x patients arrays; Gray's test runs on the whole batch
+        (:func:`gvhdtrial.stats.gray_test_batch`, equal per trial to ``gray_test``).
+        """
+        x1, n1, x2, time, status, arm = self.draw_trials(rng, size)
         n = self.n_subjects
-        arm = rng.permutation(np.arange(n) % 2)  # 1:1
-        gut = rng.random(n) < self.p_gut
+        # the analysis plan's rule (compare_proportions), each table computed once
+        orr_reject = np.array(
+            [
+                sap_p_value(int(a), int(m), int(b), n - int(m)) <= self.alpha
+                and a * (n - m) > b * m
+                for a, m, b in zip(x1, n1, x2, strict=True)
+            ],
+            dtype=bool,
+        )
+        gray = gray_test_batch(time, status, arm)
+        # a trial without any event of interest cannot reject (p-value NaN there)
+        gray_reject = np.nan_to_num(gray.p_value, nan=1.0) <= self.alpha
+        return orr_reject, gray_reject, x1 + x2
+
+    def draw_trials(self, rng: np.random.Generator, size: int):
+        """Responders and size of the experimental arm (x1, n1), control responders (x2),
+        and the competing-risks (time, status) and arm (1 experimental) of ``size`` trials,
+        as trials x patients arrays."""
+        n, shape = self.n_subjects, (size, self.n_subjects)
+        arm = rng.permuted(np.broadcast_to(np.arange(n) % 2, shape), axis=1)  # 1:1
+        gut = rng.random(shape) < self.p_gut
         # baseline stages: gut patients have lower GI 1-4, others skin 1-4; some liver
-        skin = np.where(gut, rng.integers(0, 4, n), rng.integers(1, 5, n))
-        liver = np.where(rng.random(n) < 0.2, rng.integers(1, 4, n), 0)
-        upper = (rng.random(n) < 0.2).astype(int)
-        lower = np.where(gut, rng.integers(1, 5, n), 0)
-        base = np.stack([skin, liver, upper, lower], axis=1)
+        skin = np.where(gut, rng.integers(0, 4, shape), rng.integers(1, 5, shape))
+        liver = np.where(rng.random(shape) < 0.2, rng.integers(1, 4, shape), 0)
+        upper = (rng.random(shape) < 0.2).astype(int)
+        lower = np.where(gut, rng.integers(1, 5, shape), 0)
+        base = np.stack([skin, liver, upper, lower], axis=-1)
         p_resp = np.array(self.orr)[arm, np.where(gut, 0, 1)]
-        died = rng.random(n) < self.early_death
-        latent = rng.random(n) < np.minimum(p_resp / (1 - self.early_death), 1.0)
-        cr = rng.random(n) < self.cr_fraction
+        died = rng.random(shape) < self.early_death
+        latent = rng.random(shape) < np.minimum(p_resp / (1 - self.early_death), 1.0)
+        cr = rng.random(shape) < self.cr_fraction
         # responders: every involved organ down by at least one stage (CR: all to 0);
         # the others: unchanged, or one organ a stage worse (progression) half of the time
         drop = rng.integers(1, 3, size=base.shape)
-        improved = np.where(cr[:, None], 0, np.maximum(base - drop, 0))
-        worse_organ = rng.integers(0, 4, n)
-        progress = rng.random(n) < 0.5
-        worse = base.copy()
-        rows = np.flatnonzero(progress)
-        worse[rows, worse_organ[rows]] = np.minimum(
-            worse[rows, worse_organ[rows]] + 1, np.array(_ORGAN_MAX)[worse_organ[rows]]
-        )
-        current = np.where(latent[:, None], improved, worse)
+        improved = np.where(cr[..., None], 0, np.maximum(base - drop, 0))
+        worse_organ = rng.integers(0, 4, shape)
+        progress = rng.random(shape) < 0.5
+        bump = progress[..., None] & (worse_organ[..., None] == np.arange(4))
+        worse = np.minimum(base + bump, np.array(_ORGAN_MAX))
+        current = np.where(latent[..., None], improved, worse)
         # each distinct (baseline, day 28, died) is classified once by the protocol engine
         code = (base @ _RADIX) * 1000 + (current @ _RADIX) * 2 + died
         uniq, inverse = np.unique(code, return_inverse=True)
         verdict = np.array([_responder_by_code(int(c)) for c in uniq], dtype=bool)
-        responder = verdict[inverse]
-        x1 = int(responder[arm == 1].sum())
-        x2 = int(responder[arm == 0].sum())
-        n1 = int((arm == 1).sum())
-        # the analysis plan's rule (compare_proportions), each table computed once
-        orr_reject = sap_p_value(x1, n1, x2, n - n1) <= self.alpha and x1 * (n - n1) > x2 * n1
+        responder = verdict[inverse.reshape(shape)]
+        x1 = (responder & (arm == 1)).sum(axis=1)
+        x2 = (responder & (arm == 0)).sum(axis=1)
+        n1 = (arm == 1).sum(axis=1)
         time, status = self.competing.draw(rng, arm == 1)
-        if (status == 1).any():
-            g = gray_test(time, status, arm)
-            gray_reject = g.p_value <= self.alpha
-        else:
-            gray_reject = False
-        return bool(orr_reject), bool(gray_reject), x1 + x2
+        return x1, n1, x2, time, status, arm
 
     def block(self, size: int, seed: np.random.SeedSequence) -> np.ndarray:
         rng = np.random.default_rng(seed)
         out = np.zeros(2, dtype=np.int64)
-        for _ in range(size):
-            o, g, _r = self.trial(rng)
-            out += (o, g)
+        for start in range(0, size, _CHUNK):
+            o, g, _r = self.trials(rng, min(_CHUNK, size - start))
+            out += (o.sum(), g.sum())
         return out
+
+
+_CHUNK = 500  # trials drawn and tested together (bounds the memory of one batch)
 
 
 def simulate_patients(
     scenario: PatientTrialScenario, iterations: int, seed: int
 ) -> dict[str, float]:
     """Power of the ORR comparison and of Gray's test over ``iterations`` trials."""
-    rng = np.random.default_rng(seed)
-    counts = np.zeros(2)
-    for _ in range(iterations):
-        o, g, _r = scenario.trial(rng)
-        counts += (o, g)
+    counts = scenario.block(iterations, np.random.SeedSequence(seed))
     return {"orr_power": counts[0] / iterations, "gray_power": counts[1] / iterations}

@@ -9,9 +9,11 @@ from gvhdtrial.stats.competing_risks import (
     CumincCurve,
     CumincPoints,
     CumincResult,
+    GrayTestBatch,
     GrayTestResult,
     cuminc,
     gray_test,
+    gray_test_batch,
 )
 from gvhdtrial.stats.cox import ConvergenceWarning, CoxResult, CoxZphResult, cox, cox_zph
 from gvhdtrial.stats.fine_gray import FineGrayResult, MonotoneLikelihoodError, fine_gray
@@ -34,12 +36,14 @@ __all__ += [
     "CumincPoints",
     "CumincResult",
     "FineGrayResult",
+    "GrayTestBatch",
     "GrayTestResult",
     "MonotoneLikelihoodError",
     "cause_specific_cox",
     "cuminc",
     "fine_gray",
     "gray_test",
+    "gray_test_batch",
 ]
 __all__ += [
     "ConvergenceWarning",

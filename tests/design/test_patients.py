@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from gvhdtrial.design.exact import sap_p_value
 from gvhdtrial.design.patients import (
     CompetingRiskModel,
     PatientTrialScenario,
@@ -102,3 +103,23 @@ def test_codes_decode_to_the_protocol_rule():
 def test_bad_competing_model_is_refused():
     with pytest.raises(ValueError, match="shr"):
         sample_size_competing(CompetingRiskModel(shr=1.0))
+
+
+def test_batched_trials_reach_gray_test_verdict_on_each_trial():
+    """trials() draws a batch and tests it with gray_test_batch; the same draws tested one
+    by one with gvhdtrial.stats.gray_test (pinned to cmprsk) give the same verdicts."""
+    sc = PatientTrialScenario(n_subjects=60)
+    x1, n1, x2, time, status, arm = sc.draw_trials(np.random.default_rng(5), 80)
+    orr_reject, gray_reject, responders = sc.trials(np.random.default_rng(5), 80)
+    one_by_one = [
+        (status[i] == 1).any() and gray_test(time[i], status[i], arm[i]).p_value <= sc.alpha
+        for i in range(80)
+    ]
+    np.testing.assert_array_equal(gray_reject, one_by_one)
+    np.testing.assert_array_equal(responders, x1 + x2)
+    sap = [
+        sap_p_value(int(a), 30, int(b), 30) <= sc.alpha and a > b
+        for a, b in zip(x1, x2, strict=True)
+    ]
+    np.testing.assert_array_equal(orr_reject, sap)
+    assert (n1 == 30).all() and 0 < gray_reject.sum() < 80
