@@ -25,6 +25,8 @@ import csv
 import hashlib
 import io
 import json
+import secrets
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from math import gcd
@@ -39,8 +41,31 @@ DEFAULT_ARMS: tuple[str, ...] = ("MSC", "placebo")
 DEFAULT_BLOCK_SIZES: tuple[int, ...] = (2, 4)
 
 
+SEED_BITS = 128
+
+
 class ScheduleError(ValueError):
     """The schedule parameters are inconsistent (message says which and why)."""
+
+
+class ScheduleProblems(ScheduleError):
+    """A schedule file breaks rules; ``problems`` names each (file, row, field, value, expected)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            "\n".join([f"{len(self.problems)} problem(s); nothing was loaded:", *self.problems])
+        )
+
+
+def fresh_seed() -> int:
+    """A new schedule's seed: 128 bits from the operating system's CSPRNG (``secrets``).
+
+    Every schedule, continuation and kit list gets its own; the seed is never written in the
+    source. The service seals it (only the unblinded statistician reads it) and exports it with
+    the schedule for the trial master file.
+    """
+    return secrets.randbits(SEED_BITS)
 
 
 @dataclass(frozen=True)
@@ -186,6 +211,131 @@ def schedule_csv_bytes(slots: Sequence[Slot]) -> bytes:
     for s in slots:
         writer.writerow((s.stratum, s.sequence, s.block, s.block_size, s.arm))
     return buf.getvalue().encode("utf-8")
+
+
+def validate_schedule_csv(
+    data: bytes,
+    source: str,
+    arms: Sequence[str],
+    ratio: Sequence[int],
+    strata: Sequence[str] | None = None,
+) -> tuple[Slot, ...]:
+    """Check a schedule made elsewhere (e.g. in SAS) and return its slots, or raise
+    :class:`ScheduleProblems` naming every problem (file, row, field, value, expectation).
+
+    The file is a CSV with the canonical columns (``stratum,sequence,block,block_size,arm``).
+    Rules: every cell present and well formed; ``arm`` one of ``arms``; ``stratum`` one of
+    ``strata`` (when given); each (stratum, sequence) once and sequences 1..n in each stratum
+    (nothing missing); each block's rows agree on ``block_size``, there are ``block_size`` of
+    them and they hold the arms in ``ratio`` (``block_size / sum(ratio)`` copies of each share).
+    """
+    problems: list[str] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScheduleProblems(
+            [f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})"]
+        ) from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or tuple(c.strip() for c in rows[0]) != CSV_COLUMNS:
+        got = rows[0] if rows else []
+        raise ScheduleProblems(
+            [f"{source}, row 1 (header): got {got}; expected the columns {list(CSV_COLUMNS)}"]
+        )
+    arm_set, stratum_set = set(arms), (set(strata) if strata is not None else None)
+    unit = sum(ratio)
+    slots: list[Slot] = []
+    line_of: dict[tuple[str, int], int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        where = f"{source}, row {line}"
+        if len(row) != len(CSV_COLUMNS):
+            problems.append(f"{where}: {len(row)} fields; expected {len(CSV_COLUMNS)}")
+            continue
+        cells = dict(zip(CSV_COLUMNS, (c.strip() for c in row), strict=True))
+        ok = True
+        numbers: dict[str, int] = {}
+        for name in ("sequence", "block", "block_size"):
+            value = cells[name]
+            if not value.isdigit() or int(value) < 1:
+                problems.append(f"{where}, field {name}: value {value!r}; expected an integer >= 1")
+                ok = False
+            else:
+                numbers[name] = int(value)
+        if cells["arm"] not in arm_set:
+            problems.append(
+                f"{where}, field arm: value {cells['arm']!r}; expected one of {sorted(arm_set)}"
+            )
+            ok = False
+        known = stratum_set is None or cells["stratum"] in stratum_set
+        if not cells["stratum"] or not known:
+            expected = sorted(stratum_set) if stratum_set is not None else "a stratum key"
+            problems.append(
+                f"{where}, field stratum: value {cells['stratum']!r}; expected one of {expected}"
+            )
+            ok = False
+        if "block_size" in numbers and numbers["block_size"] % unit:
+            problems.append(
+                f"{where}, field block_size: value {numbers['block_size']}; expected a multiple "
+                f"of the ratio total {unit} (ratio {':'.join(map(str, ratio))})"
+            )
+            ok = False
+        if "sequence" in numbers:
+            key = (cells["stratum"], numbers["sequence"])
+            if key in line_of:
+                problems.append(
+                    f"{where}, field sequence: value {key[1]}; duplicate position in stratum "
+                    f"{key[0]!r} (also row {line_of[key]}); expected each position once"
+                )
+                ok = False
+            else:
+                line_of[key] = line
+        if ok:
+            slots.append(Slot(cells["stratum"], arm=cells["arm"], **numbers))
+    by_stratum: dict[str, list[int]] = defaultdict(list)
+    for s in slots:
+        by_stratum[s.stratum].append(s.sequence)
+    for stratum, seqs in sorted(by_stratum.items()):
+        missing = sorted(set(range(1, max(seqs) + 1)) - set(seqs))
+        if missing:
+            shown = ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else "")
+            problems.append(
+                f"{source}, stratum {stratum!r}, field sequence: positions {shown} missing; "
+                "expected 1..n without gaps"
+            )
+    blocks: dict[tuple[str, int], list[Slot]] = defaultdict(list)
+    for s in slots:
+        blocks[(s.stratum, s.block)].append(s)
+    for (stratum, block), members in sorted(blocks.items()):
+        first = line_of[(stratum, members[0].sequence)]
+        where = f"{source}, row {first}, stratum {stratum!r}, block {block}"
+        sizes = {m.block_size for m in members}
+        if len(sizes) != 1:
+            problems.append(
+                f"{where}, field block_size: values {sorted(sizes)}; expected one size per block"
+            )
+            continue
+        (size,) = sizes
+        if len(members) != size:
+            problems.append(
+                f"{where}, field block_size: value {size}; the block has {len(members)} rows"
+            )
+            continue
+        counts = Counter(m.arm for m in members)
+        want = {arm: share * (size // unit) for arm, share in zip(arms, ratio, strict=True)}
+        if any(counts.get(arm, 0) != n for arm, n in want.items()):
+            got = ", ".join(f"{arm} {counts.get(arm, 0)}" for arm in arms)
+            exp = ", ".join(f"{arm} {n}" for arm, n in want.items())
+            problems.append(
+                f"{where}, field arm: {got}; expected {exp} (balanced to the ratio "
+                f"{':'.join(map(str, ratio))})"
+            )
+    if not slots and not problems:
+        problems.append(f"{source}: no rows; expected at least one slot")
+    if problems:
+        raise ScheduleProblems(problems)
+    return tuple(sorted(slots, key=lambda s: (s.stratum, s.sequence)))
 
 
 def read_schedule_csv(data: bytes) -> tuple[Slot, ...]:

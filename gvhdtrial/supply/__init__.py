@@ -4,7 +4,8 @@ dispensing. Pure functions over frozen data; the web service's gateway applies t
 Public API: :func:`generate_kit_list`, :class:`KitListParams`, :class:`KitSpec`;
 :func:`generate_tracking_numbers`, :func:`is_valid`; :class:`KitStatus`, :class:`CustodyAction`,
 :data:`TRANSITIONS`, :func:`apply_event`, :class:`KitState`, :class:`CustodyEvent`;
-:func:`bags_for_infusion`, :func:`choose_kits`, :func:`site_stock`.
+:func:`bags_for_infusion`, :func:`choose_kits` (random among usable kits), :func:`site_stock`,
+:func:`plan_shipment` (mixed-arm blocks), :func:`short_message`.
 """
 
 from gvhdtrial.supply.custody import (
@@ -26,6 +27,8 @@ from gvhdtrial.supply.dispensing import (
     bags_for_infusion,
     choose_kits,
     delivered_cells_per_kg,
+    plan_shipment,
+    short_message,
     site_stock,
 )
 from gvhdtrial.supply.kits import KitListParams, KitSpec, generate_kit_list
@@ -54,5 +57,7 @@ __all__ = [
     "generate_tracking_numbers",
     "is_valid",
     "mod97_check_digits",
+    "plan_shipment",
+    "short_message",
     "site_stock",
 ]

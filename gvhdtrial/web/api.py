@@ -20,7 +20,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from gvhdtrial import __version__
 from gvhdtrial.supply import CustodyAction
-from gvhdtrial.web.errors import Forbidden, NotFound, ServiceError
+from gvhdtrial.web.errors import Forbidden, ServiceError
 from gvhdtrial.web.gateway import DatabaseLocked, ReasonRequired
 from gvhdtrial.web.sites.auth import NoRole, actor_for
 from gvhdtrial.web.sites.models import ApiToken, hash_token
@@ -404,14 +404,21 @@ supply_router = Router(tags=["supply"])
 def kits(
     request: HttpRequest,
     status: Annotated[str | None, Query(max_length=16)] = None,
+    site: Annotated[str | None, Query(max_length=16)] = None,
+    lot: Annotated[str | None, Query(max_length=32)] = None,
+    expires_within: Annotated[int | None, Query(ge=0, le=3650)] = None,
+    q: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=10**7)] = 0,
 ) -> Any:
-    from gvhdtrial.web.supply.services import visible_kits
+    """Kits (numbers, lot, expiry, status, site; never an arm), filtered and paged."""
+    from gvhdtrial.web.supply.services import KitFilter, filtered_kits
 
-    qs = visible_kits(_actor(request))
-    if status:
-        qs = qs.filter(status=status)
+    f = KitFilter(
+        status=status or "", site=site or "", lot=lot or "",
+        expires_within_days=expires_within, search=q or "",
+    )  # fmt: skip
+    qs = filtered_kits(_actor(request), f)
     return [kit_out(k) for k in qs[offset : offset + limit]]
 
 
@@ -500,34 +507,31 @@ def _statistician(request: HttpRequest) -> Actor:
 
 @schedule_router.get("/schedule", response={200: ScheduleOut, **ERRORS})
 def schedule(request: HttpRequest) -> Any:
-    from gvhdtrial.web.randomization.models import Schedule
+    from gvhdtrial.web.randomization.services import schedule_export
 
-    _statistician(request)
-    s = Schedule.objects.filter(active=True).order_by("-id").first()
-    if s is None:
-        raise NotFound(_("No schedule is loaded."))
+    s, meta, _csv = schedule_export(_statistician(request))
+    params = {k: v for k, v in meta.items() if k not in ("sha256", "slots")}
     return ScheduleOut(
         id=s.pk, created_at=s.created_at, algorithm=s.algorithm,
-        software_version=s.software_version, params=s.params, sha256=s.sha256,
+        software_version=s.software_version, params=params, sha256=meta["sha256"],
         slots=s.slots.count(), used=s.slots.filter(patient__isnull=False).count(),
     )  # fmt: skip
 
 
 @schedule_router.get("/schedule.csv", response={200: None, **ERRORS})
 def schedule_csv(request: HttpRequest) -> Any:
-    from gvhdtrial.web.randomization.models import Schedule
+    from gvhdtrial.web.randomization.services import schedule_export
 
-    _statistician(request)
-    s = Schedule.objects.filter(active=True).order_by("-id").first()
-    if s is None:
-        raise NotFound(_("No schedule is loaded."))
-    response = HttpResponse(bytes(s.csv), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="schedule-{s.sha256[:12]}.csv"'
+    _stored, meta, csv = schedule_export(_statistician(request))
+    response = HttpResponse(csv, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="schedule-{meta["sha256"][:12]}.csv"'
+    response["Cache-Control"] = "no-store"
     return response
 
 
 @schedule_router.get("/allocations", response={200: list[AllocationOut], **ERRORS})
 def allocations(request: HttpRequest) -> Any:
+    from gvhdtrial.web.blinding import slot_arm
     from gvhdtrial.web.randomization.models import Slot
 
     _statistician(request)
@@ -538,7 +542,7 @@ def allocations(request: HttpRequest) -> Any:
             randomization_number=s.randomization_number,
             stratum=s.stratum,
             sequence=s.sequence,
-            arm=s.arm,
+            arm=slot_arm(s),
             allocated_at=s.allocated_at,
         )
         for s in Slot.objects.filter(patient__isnull=False)

@@ -1,4 +1,4 @@
-"""What blinded roles never see, in one place.
+"""What blinded roles never see, and the arms at rest, in one place.
 
 ``BLINDED_FIELDS`` lists the (model label, field) pairs whose values reveal an allocation or let
 one be confirmed: the arm of a slot and of a kit, the slot's block and block size (with the
@@ -6,11 +6,24 @@ sequence number they let one complete a block), and the schedule's parameters, c
 digest (a digest lets anyone confirm a guessed seed). Any sealed value (``gvs1:...``, see
 :mod:`gvhdtrial.web.keys`) is treated as blinded wherever it appears. The audit trail, its API,
 the reconciliation report and the blinding crawl all read this list.
+
+Arms at rest (issue 10): a slot's arm is sealed bound to its schedule and randomization number
+(:func:`seal_slot_arm` / :func:`slot_arm`), a kit's arm to its tracking number
+(:func:`seal_kit_arm` / :func:`kit_arm`), and a schedule's parameters (with the seed), digest and
+canonical CSV are one sealed value (:func:`seal_schedule_record` / :func:`schedule_record`). The
+random nonce makes two equal arms two different values; a value moved to another row does not
+open. The service opens a seal only where it must: choosing kits to dispense, the
+statistician's pages, emergency and trial-level unblinding, and the unblinded export.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+from typing import Any, Protocol
+
 from gvhdtrial.web import keys
+from gvhdtrial.web.keys import seal, unseal
 
 BLINDED_FIELDS = frozenset(
     {
@@ -21,6 +34,7 @@ BLINDED_FIELDS = frozenset(
         ("randomization.schedule", "params"),
         ("randomization.schedule", "csv"),
         ("randomization.schedule", "sha256"),
+        ("randomization.schedule", "sealed"),
     }
 )
 REDACTED = "[blinded]"
@@ -53,3 +67,58 @@ def shown(record: str, field: str, value: str | None, blinded: bool) -> str | No
         except keys.SealBroken:
             return f"{value} (sealed; does not open at {record}:{field})"
     return value
+
+
+class _SlotLike(Protocol):
+    schedule_id: int
+    stratum: str
+    sequence: int
+    arm: str
+
+
+class _KitLike(Protocol):
+    tracking_number: str
+    arm: str
+
+
+def slot_aad(schedule_id: int, stratum: str, sequence: int) -> str:
+    return f"randomization.slot.arm|schedule {schedule_id}|{stratum}-R{sequence:04d}"
+
+
+def kit_aad(tracking_number: str) -> str:
+    return f"supply.kit.arm|{tracking_number}"
+
+
+def schedule_aad(schedule_id: int) -> str:
+    return f"randomization.schedule.sealed|{schedule_id}"
+
+
+def seal_slot_arm(schedule_id: int, stratum: str, sequence: int, arm: str) -> str:
+    return seal(arm, slot_aad(schedule_id, stratum, sequence))
+
+
+def slot_arm(slot: _SlotLike) -> str:
+    """The arm of a stored slot (opens the seal: unblinded use only)."""
+    return unseal(slot.arm, slot_aad(slot.schedule_id, slot.stratum, slot.sequence))
+
+
+def seal_kit_arm(tracking_number: str, arm: str) -> str:
+    return seal(arm, kit_aad(tracking_number))
+
+
+def kit_arm(kit: _KitLike) -> str:
+    """The arm of a stored kit (opens the seal: dispensing and unblinded use only)."""
+    return unseal(kit.arm, kit_aad(kit.tracking_number))
+
+
+def seal_schedule_record(schedule_id: int, record: dict[str, Any], csv: bytes) -> str:
+    """Seal a schedule's parameters (with its seed), digest and canonical CSV as one value."""
+    body = {**record, "csv_base64": base64.b64encode(csv).decode("ascii")}
+    return seal(json.dumps(body, sort_keys=True), schedule_aad(schedule_id))
+
+
+def schedule_record(schedule_id: int, sealed: str) -> tuple[dict[str, Any], bytes]:
+    """The sealed record's metadata (params, seed, sha256, ...) and its CSV bytes."""
+    body = json.loads(unseal(sealed, schedule_aad(schedule_id)))
+    csv = base64.b64decode(body.pop("csv_base64"))
+    return body, csv

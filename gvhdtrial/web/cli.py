@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 
 web_app = typer.Typer(help="The web service: set-up, tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+schedule_app = typer.Typer(
+    help="The service's randomization schedule (the unblinded statistician's commands).",
+    no_args_is_help=True,
+)
+web_app.add_typer(schedule_app, name="schedule")
 
 
 def setup_django() -> None:
@@ -96,6 +101,95 @@ def user_command(
 
     user = ensure_user(username, Role(role), site, secrets.token_urlsafe(12))
     typer.echo(ApiToken.issue(user, label="cli"))
+
+
+@schedule_app.command("load")
+def schedule_load_command(
+    csv_file: Annotated[Path, typer.Argument(help="Schedule CSV made elsewhere (e.g. SAS).")],
+    username: Annotated[str, typer.Option(help="The statistician loading it.")] = "statistician",
+) -> None:
+    """Validate a schedule made elsewhere and load it (sealed) as the active schedule; any
+    problem (file, row, field, value, expectation) loads nothing and exits 1."""
+    setup_django()
+    from django.contrib.auth import get_user_model
+
+    from gvhdtrial.randomization import ScheduleProblems
+    from gvhdtrial.web.errors import ServiceError
+    from gvhdtrial.web.randomization.services import load_external_schedule
+    from gvhdtrial.web.sites.auth import actor_for
+
+    actor = actor_for(get_user_model().objects.get(username=username))
+    try:
+        stored = load_external_schedule(actor, csv_file.read_bytes(), str(csv_file))
+    except (ScheduleProblems, ServiceError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"loaded schedule {stored.pk} from {csv_file} ({stored.slots.count()} slots)")
+
+
+@schedule_app.command("generate")
+def schedule_generate_command(
+    seed: Annotated[
+        int | None, typer.Option(help="Seed entered by the statistician; default a CSPRNG seed.")
+    ] = None,
+    per_stratum: Annotated[int, typer.Option(help="Slots per stratum (whole blocks).")] = 400,
+    block_sizes: Annotated[str, typer.Option(help="Block sizes, e.g. 2,4.")] = "2,4",
+    username: Annotated[str, typer.Option(help="The statistician generating it.")] = "statistician",
+) -> None:
+    """Generate a new schedule for every stratum (fresh seed unless one is entered) and make it
+    the active one; refused once patients are randomized on the active schedule."""
+    setup_django()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from gvhdtrial.randomization import ScheduleParams, fresh_seed, generate_schedule
+    from gvhdtrial.web.randomization.models import Slot
+    from gvhdtrial.web.randomization.services import import_schedule
+    from gvhdtrial.web.seed import service_strata
+    from gvhdtrial.web.sites.auth import actor_for
+    from gvhdtrial.web.sites.models import Site
+
+    if Slot.objects.filter(patient__isnull=False, schedule__active=True).exists():
+        typer.echo("patients are randomized on the active schedule: not replaced", err=True)
+        raise typer.Exit(1)
+    codes = tuple(Site.objects.order_by("code").values_list("code", flat=True))
+    params = ScheduleParams(
+        seed=fresh_seed() if seed is None else seed,
+        strata=service_strata(codes),
+        slots_per_stratum=per_stratum,
+        arms=tuple(settings.GVHDTRIAL["arms"]),
+        block_sizes=tuple(int(b) for b in block_sizes.split(",") if b.strip()),
+    )
+    actor = actor_for(get_user_model().objects.get(username=username))
+    stored = import_schedule(actor, generate_schedule(params))
+    typer.echo(f"generated schedule {stored.pk}: {stored.slots.count()} slots (seed sealed)")
+
+
+@schedule_app.command("export")
+def schedule_export_command(
+    out: Annotated[Path, typer.Option(help="Folder for schedule.csv and schedule.meta.json.")],
+    username: Annotated[str, typer.Option(help="The statistician exporting it.")] = "statistician",
+) -> None:
+    """Write the active schedule and its seed and parameters for the trial master file (files
+    0600: they unblind the trial)."""
+    setup_django()
+    import json
+
+    from django.contrib.auth import get_user_model
+
+    from gvhdtrial.web.randomization.services import schedule_export
+    from gvhdtrial.web.sites.auth import actor_for
+
+    _, meta, csv = schedule_export(actor_for(get_user_model().objects.get(username=username)))
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name, data in (
+        ("schedule.csv", csv),
+        ("schedule.meta.json", (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()),
+    ):
+        path = out / name
+        path.write_bytes(data)
+        path.chmod(0o600)
+    typer.echo(f"wrote {out / 'schedule.csv'} and {out / 'schedule.meta.json'}")
 
 
 @web_app.command("check")

@@ -75,10 +75,35 @@ def _seal_key() -> bytes:
     return key
 
 
+#: key-folder settings -> (key file, its identity, cipher): sealing thousands of arms (a
+#: schedule, a kit list, a site's stock) must not re-read and re-check the folder each time. The
+#: key file is re-read when it changes (one stat per call).
+_CIPHERS: dict[tuple[str | None, ...], tuple[str, tuple[int, int], AESGCM]] = {}
+
+
+def _cipher() -> AESGCM:
+    env = os.environ
+    where = (env.get("GVHDTRIAL_KEYS"), env.get("GVHDTRIAL_HOME"), os.getcwd())
+    cached = _CIPHERS.get(where)
+    if cached is not None:
+        try:
+            st = os.stat(cached[0])
+            if (st.st_ino, st.st_mtime_ns) == cached[1]:
+                return cached[2]
+        except OSError:
+            pass
+    key = _seal_key()
+    path = str(keys_dir() / _SEAL_FILE)
+    st = os.stat(path)
+    cipher = AESGCM(key)
+    _CIPHERS[where] = (path, (st.st_ino, st.st_mtime_ns), cipher)
+    return cipher
+
+
 def seal(text: str, aad: str) -> str:
     """Encrypt ``text`` (AES-256-GCM, random 96-bit nonce) bound to ``aad``."""
     nonce = os.urandom(12)
-    ct = AESGCM(_seal_key()).encrypt(nonce, text.encode("utf-8"), aad.encode("utf-8"))
+    ct = _cipher().encrypt(nonce, text.encode("utf-8"), aad.encode("utf-8"))
     return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + ct).decode("ascii")
 
 
@@ -88,7 +113,7 @@ def unseal(token: str, aad: str) -> str:
         raise SealBroken(f"not a sealed value: {token[:12]!r}")
     try:
         raw = base64.urlsafe_b64decode(token[len(SEALED_PREFIX) :].encode("ascii"))
-        plain = AESGCM(_seal_key()).decrypt(raw[:12], raw[12:], aad.encode("utf-8"))
+        plain = _cipher().decrypt(raw[:12], raw[12:], aad.encode("utf-8"))
     except (InvalidTag, ValueError) as exc:
         raise SealBroken(f"sealed value for {aad!r} does not open (altered or moved)") from exc
     return plain.decode("utf-8")

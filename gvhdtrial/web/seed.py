@@ -1,6 +1,12 @@
 """Demo set-up: the 7 reference centres (synthetic names), one demo user per role, a schedule
 and a kit list shipped to the sites. Idempotent: a second run changes nothing and prints the
 same demo credentials (kept in ``$GVHDTRIAL_HOME/demo_credentials.json``, never in the repo).
+
+The schedule and the kit list each get their own seed from the operating system's CSPRNG
+(:func:`gvhdtrial.randomization.fresh_seed`), sealed with them under the trial's key
+(``$GVHDTRIAL_HOME/keys``, created on first use): no seed is written in the source. Sites are
+stocked with whole mixed blocks (every arm in the ratio); the rest stays at the depot for
+resupply.
 """
 
 from __future__ import annotations
@@ -15,8 +21,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from gvhdtrial.randomization import ScheduleParams, generate_schedule, stratum_key
-from gvhdtrial.supply import KitListParams, generate_kit_list
+from gvhdtrial.randomization import ScheduleParams, fresh_seed, generate_schedule, stratum_key
+from gvhdtrial.supply import (
+    DispenseRefusal,
+    KitListParams,
+    KitSpec,
+    KitStatus,
+    StockKit,
+    generate_kit_list,
+    plan_shipment,
+)
 from gvhdtrial.web.randomization.models import Schedule
 from gvhdtrial.web.sites.models import Membership, Site
 from gvhdtrial.web.sites.roles import Role
@@ -30,14 +44,12 @@ DEMO_USERS = (
     ("admin", Role.ADMINISTRATOR, None),
 )
 
-DEFAULT_SEED = 20200801  # recorded with the schedule; any integer will do
-
 
 @dataclass(frozen=True)
 class SeedConfig:
-    schedule_seed: int = DEFAULT_SEED
     slots_per_stratum: int = 400
     kits_per_site_per_arm: int = 20
+    depot_kits_per_arm: int = 10  # kept at the depot for resupply shipments
     block_sizes: tuple[int, ...] = ()  # () = the trial definition's
 
 
@@ -96,11 +108,11 @@ def load_demo_schedule_and_kits(config: SeedConfig) -> None:
     from gvhdtrial.web.randomization.services import import_schedule
     from gvhdtrial.web.supply.services import load_kits
 
-    codes = tuple(Site.objects.values_list("code", flat=True))
+    codes = tuple(Site.objects.order_by("code").values_list("code", flat=True))
     arms = tuple(settings.GVHDTRIAL["arms"])
     schedule = generate_schedule(
         ScheduleParams(
-            seed=config.schedule_seed,
+            seed=fresh_seed(),
             strata=service_strata(codes),
             slots_per_stratum=config.slots_per_stratum,
             arms=arms,
@@ -110,17 +122,39 @@ def load_demo_schedule_and_kits(config: SeedConfig) -> None:
     )
     import_schedule(None, schedule, username="statistician")
     today = dt.date.today()
+    largest_share = max(settings.GVHDTRIAL["ratio"])
+    per_arm = config.kits_per_site_per_arm * largest_share * len(codes) + config.depot_kits_per_arm
     kits = generate_kit_list(
         KitListParams(
-            seed=config.schedule_seed + 1,
-            kits_per_arm=config.kits_per_site_per_arm * len(codes),
+            seed=fresh_seed(),
+            kits_per_arm=per_arm,
             arms=arms,
             manufactured=today - dt.timedelta(days=30),
         )
     )
+    load_kits("admin", kits, ship_to=initial_shipments(kits, codes, config, today), on=today)
+
+
+def initial_shipments(
+    kits: tuple[KitSpec, ...], codes: tuple[str, ...], config: SeedConfig, on: dt.date
+) -> dict[str, str]:
+    """Tracking number -> site: each site gets ``kits_per_site_per_arm`` whole mixed blocks,
+    drawn at random from the depot (the same rule as a resupply shipment)."""
+    depot = [
+        StockKit(i, k.tracking_number, k.arm, None, KitStatus.CREATED, k.expiry)
+        for i, k in enumerate(kits)
+    ]
+    arms = tuple(settings.GVHDTRIAL["arms"])
+    ratio = tuple(settings.GVHDTRIAL["ratio"])
     ship_to: dict[str, str] = {}
-    counters = {arm: 0 for arm in arms}
-    for kit in kits:
-        ship_to[kit.tracking_number] = codes[counters[kit.arm] % len(codes)]
-        counters[kit.arm] += 1
-    load_kits("admin", kits, ship_to=ship_to, on=today)
+    for code in codes:
+        if not config.kits_per_site_per_arm:
+            continue
+        shipment = plan_shipment(depot, arms, ratio, config.kits_per_site_per_arm, on)
+        if isinstance(shipment, DispenseRefusal):
+            raise RuntimeError(f"demo kit list too small for site {code}: {shipment.reason}")
+        for kit in shipment:
+            ship_to[kit.tracking_number] = code
+        taken = {k.kit_id for k in shipment}
+        depot = [k for k in depot if k.kit_id not in taken]
+    return ship_to

@@ -169,4 +169,5 @@ GVHDTRIAL = {
     "stratification_factors": TRIAL_DEFINITION.stratification_factors,
     "centres": tuple((c.code, c.name, c.name_zh) for c in TRIAL_DEFINITION.centres),
     "resupply_threshold": 2,
+    "do_not_dispense_days": 7,  # a kit this close to expiry is not dispensed
 }

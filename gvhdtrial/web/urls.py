@@ -33,6 +33,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/unblind/", patients.patient_unblind, name="patient_unblind"),
     path("randomization/schedule/", randomization.schedule, name="schedule"),
     path("randomization/schedule.csv", randomization.schedule_csv, name="schedule_csv"),
+    path("randomization/schedule.meta.json", randomization.schedule_meta, name="schedule_meta"),
     path("supply/", supply.stock, name="stock"),
     path("supply/kits/", supply.kit_list, name="kits"),
     path("supply/kits/<str:tracking_number>/", supply.kit_detail, name="kit"),

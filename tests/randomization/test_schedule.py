@@ -140,3 +140,62 @@ def test_inconsistent_parameters_are_refused_with_a_reason(kwargs: dict, message
     base = {"seed": 1, "strata": ("C01",), "slots_per_stratum": 10}
     with pytest.raises(ScheduleError, match=message):
         ScheduleParams(**{**base, **kwargs})
+
+
+# ---------------------------------------------------------------- seeds and external schedules
+def test_fresh_seeds_come_from_the_csprng_and_differ() -> None:
+    from gvhdtrial.randomization import fresh_seed
+
+    seeds = {fresh_seed() for _ in range(50)}
+    assert len(seeds) == 50 and all(0 <= s < 2**128 for s in seeds)
+    assert max(seeds).bit_length() > 100  # 128 random bits: all 50 below 2^100 has p = 2^-1400
+
+
+def _external(rows: list[str]) -> bytes:
+    return ("stratum,sequence,block,block_size,arm\n" + "\n".join(rows) + "\n").encode()
+
+
+def test_a_valid_external_schedule_loads_sorted() -> None:
+    from gvhdtrial.randomization import validate_schedule_csv
+
+    data = _external(
+        ["C01,2,1,2,placebo", "C01,1,1,2,MSC", "C02,1,1,4,MSC", "C02,2,1,4,MSC",
+         "C02,3,1,4,placebo", "C02,4,1,4,placebo"]
+    )  # fmt: skip
+    slots = validate_schedule_csv(data, "sas.csv", ("MSC", "placebo"), (1, 1), ("C01", "C02"))
+    assert [(s.stratum, s.sequence, s.arm) for s in slots][:2] == [
+        ("C01", 1, "MSC"),
+        ("C01", 2, "placebo"),
+    ]
+    assert len(slots) == 6
+
+
+def test_an_external_schedule_with_problems_names_each_and_loads_nothing() -> None:
+    from gvhdtrial.randomization import ScheduleProblems, validate_schedule_csv
+
+    data = _external(
+        [
+            "C01,1,1,2,MSC",
+            "C01,1,1,2,placebo",  # row 3: duplicate position
+            "C01,4,2,2,MSC",  # positions 2-3 missing; block 2 unbalanced (one row)
+            "C01,5,3,2,Verum",  # row 5: unknown arm
+            "C09,1,1,2,MSC",  # row 6: unknown stratum
+            "C02,1,1,4,MSC",
+            "C02,2,1,4,MSC",
+            "C02,3,1,4,MSC",
+            "C02,4,1,4,placebo",  # C02 block 1: 3 MSC, 1 placebo (not 1:1)
+            "C02,x,2,2,MSC",  # row 11: not a number
+        ]
+    )
+    with pytest.raises(ScheduleProblems) as err:
+        validate_schedule_csv(data, "sas.csv", ("MSC", "placebo"), (1, 1), ("C01", "C02"))
+    text = "\n".join(err.value.problems)
+    assert "sas.csv, row 3, field sequence: value 1; duplicate position" in text
+    assert "sas.csv, row 5, field arm: value 'Verum'; expected one of ['MSC', 'placebo']" in text
+    assert "sas.csv, row 6, field stratum: value 'C09'" in text
+    assert "sas.csv, row 11, field sequence: value 'x'; expected an integer >= 1" in text
+    assert "stratum 'C01', field sequence: positions 2, 3 missing" in text
+    assert "stratum 'C02', block 1, field arm: MSC 3, placebo 1; expected MSC 2, placebo 2" in text
+    assert "stratum 'C01', block 2, field block_size: value 2; the block has 1 rows" in text
+    assert "row 2, stratum 'C01', block 1, field block_size: value 2; the block has 1 rows" in text
+    assert len(err.value.problems) == 8  # the duplicate row is not counted in its block

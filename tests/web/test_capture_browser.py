@@ -24,9 +24,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "playwright" / "
 ARM_WORDS = re.compile(r"\bMSC\b|placebo|\bcontrol", re.IGNORECASE)
 INFUSION_DAYS = (0, 3, 7, 10, 14, 17, 21, 24, 28, 31, 35, 38, 42, 45, 49, 52)
 # The walk happens in the past: the server runs DAYS_AGO days behind (libfaketime, Debian's
-# `faketime`) from screening to the last CRF entry, then is restarted on the real clock for the
-# lock, so that every CRF date (infusions up to day 52) lies before the export's data cut-off
-# (today), as it would at a real database lock.
+# `faketime`) from screening to the last CRF entry, its clock moving forward with the walk (a
+# dispensing may neither precede randomization nor lie in the future, so each infusion is
+# entered on its own day), then is restarted on the real clock for the lock, so that every CRF
+# date (infusions up to day 52) lies before the export's data cut-off (today), as it would at a
+# real database lock.
 FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
 DAYS_AGO = 60
 
@@ -36,7 +38,11 @@ def live(tmp_path: Path) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     if not FAKETIME.exists():
         pytest.fail("Debian's faketime is missing: run `make apt-deps`")
     server = LiveServer(tmp_path / "capture-browser", workers=1, threads=4)
-    server.env.update(LD_PRELOAD=str(FAKETIME), FAKETIME=f"-{DAYS_AGO}d")
+    clock = tmp_path / "faketime.rc"  # the server's clock offset, re-read on every call
+    clock.write_text(f"-{DAYS_AGO}d\n")
+    server.env.update(
+        LD_PRELOAD=str(FAKETIME), FAKETIME_TIMESTAMP_FILE=str(clock), FAKETIME_NO_CACHE="1"
+    )
     try:
         server.seed(slots_per_stratum=10, kits_per_site=50)
         creds = json.loads((server.home / "demo_credentials.json").read_text())
@@ -59,6 +65,10 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
 
     def day(n: int) -> str:
         return (day0 + dt.timedelta(days=n)).isoformat()
+
+    def clock(n: int) -> None:
+        """Move the server's clock to day ``n`` of the walk (sessions expire: log in again)."""
+        (server.home.parent / "faketime.rc").write_text(f"-{DAYS_AGO - n}d\n")
 
     def shot(page: Any, name: str) -> None:
         # A page of a background context can fail to paint once under load: bring it to the
@@ -145,6 +155,9 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
         inv.wait_for_selector("#assessments td")
 
         def infuse(number: int) -> None:
+            if INFUSION_DAYS[number - 1] > 0:
+                clock(INFUSION_DAYS[number - 1])
+                login(inv, "investigator")
             inv.goto(patient_url + "/")
             inv.fill("#id_infusion_number", str(number))
             inv.fill("#id_on_date", day(INFUSION_DAYS[number - 1]))
@@ -180,6 +193,8 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
         no_arm(inv)
 
         # Day-28 assessment: PR against baseline, shown as typed; then confirmed.
+        clock(28)
+        login(inv, "investigator")
         inv.goto(f"{url}/patients/{pid}/crf/assessments/")
         inv.fill("#id_assessment_date", day(28))
         inv.fill("#id_visit", "d29")
@@ -245,7 +260,7 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
         # Days later (the server back on the real clock; the sessions have expired): lock,
         # trial-level unblinding by the statistician, then the report.
         server.stop()
-        for name in ("LD_PRELOAD", "FAKETIME"):
+        for name in ("LD_PRELOAD", "FAKETIME_TIMESTAMP_FILE", "FAKETIME_NO_CACHE"):
             server.env.pop(name)
         server.start()
         login(dm, "datamanager")

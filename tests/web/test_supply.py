@@ -7,37 +7,69 @@ import datetime as dt
 import pytest
 
 from gvhdtrial.supply import CustodyAction, KitStatus, is_valid
+from gvhdtrial.web.blinding import kit_arm, slot_arm
 from gvhdtrial.web.errors import Forbidden, Refused
 from gvhdtrial.web.randomization.services import randomize
 from gvhdtrial.web.supply.models import CustodyEvent, Kit
-from gvhdtrial.web.supply.services import custody, dispense, stock_levels
+from gvhdtrial.web.supply.services import custody, dispense, resupply, stock_levels
 
 from .conftest import Trial, screen
 
 TODAY = dt.date.today()
 
 
-def test_dispensing_picks_unexpired_kits_of_the_patients_arm_at_the_site(trial: Trial) -> None:
+def test_dispensing_picks_usable_kits_of_the_patients_arm_at_the_site(trial: Trial) -> None:
     patient = screen(trial, weight_kg=70)  # 70 kg -> 3.5 -> 4 bags
     randomize(trial.actor("investigator"), patient.pk)
-    arm = patient.allocation.arm if hasattr(patient, "allocation") else None
     patient.refresh_from_db()
-    arm = patient.allocation.arm
-    # Make the earliest-expiring kit of the arm at C01 expired: it must be skipped.
-    stale = (
-        Kit.objects.filter(site__code="C01", arm=arm, status="received").order_by("expiry").first()
-    )
-    Kit.objects.filter(pk=stale.pk).update(expiry=TODAY)
+    arm = slot_arm(patient.allocation)
+    at_c01 = [k for k in Kit.objects.filter(site__code="C01", status="received")]
+    of_arm = [k for k in at_c01 if kit_arm(k) == arm]
+    # Two kits of the arm inside the do-not-dispense margin (7 days): never chosen.
+    stale = of_arm[:2]
+    Kit.objects.filter(pk=stale[0].pk).update(expiry=TODAY)
+    Kit.objects.filter(pk=stale[1].pk).update(expiry=TODAY + dt.timedelta(days=7))
     result = dispense(trial.actor("pharmacist"), patient.pk, 1, TODAY)
     assert result.bags == 4 and len(result.tracking_numbers) == 4
     kits = Kit.objects.filter(tracking_number__in=result.tracking_numbers)
-    assert {k.arm for k in kits} == {arm}
+    assert {kit_arm(k) for k in kits} == {arm}
     assert {k.site.code for k in kits} == {"C01"}
     assert all(k.status == KitStatus.DISPENSED and k.infusion_number == 1 for k in kits)
-    assert stale.tracking_number not in result.tracking_numbers
+    assert not {s.tracking_number for s in stale} & set(result.tracking_numbers)
     assert all(is_valid(t) for t in result.tracking_numbers)
     again = dispense(trial.actor("investigator"), patient.pk, 1, TODAY)
     assert again.already_dispensed and set(again.tracking_numbers) == set(result.tracking_numbers)
+
+
+@pytest.mark.parametrize(
+    ("on", "words"),
+    [
+        (dt.date(1900, 1, 1), "on_date: 1900-01-01 is before the randomization date"),
+        (TODAY + dt.timedelta(days=1), f"is in the future; expected {TODAY} or earlier"),
+    ],
+)
+def test_dispensing_dated_before_randomization_or_in_the_future_is_refused(
+    trial: Trial, on: dt.date, words: str
+) -> None:
+    from gvhdtrial.web.errors import Invalid
+
+    patient = screen(trial)
+    randomize(trial.actor("investigator"), patient.pk)
+    with pytest.raises(Invalid, match=words):
+        dispense(trial.actor("pharmacist"), patient.pk, 1, on)
+    assert not Kit.objects.filter(patient=patient).exists()
+
+
+def test_infusion_dated_before_dispensing_or_in_the_future_is_refused(trial: Trial) -> None:
+    from gvhdtrial.web.errors import Invalid
+
+    patient = screen(trial)
+    randomize(trial.actor("investigator"), patient.pk)
+    (tn, *_) = dispense(trial.actor("pharmacist"), patient.pk, 1, TODAY).tracking_numbers
+    for bad in (dt.date(1900, 1, 1), TODAY + dt.timedelta(days=1)):
+        with pytest.raises(Invalid, match=f"on_date: {bad.isoformat()}"):
+            custody(trial.actor("pharmacist"), tn, CustodyAction.INFUSE, bad)
+    assert Kit.objects.get(tracking_number=tn).status == KitStatus.DISPENSED
 
 
 def test_custody_chain_is_append_only_and_complete(trial: Trial) -> None:
@@ -72,15 +104,62 @@ def test_site_roles_handle_only_their_sites_kits(trial: Trial) -> None:
 def test_stock_levels_and_resupply_alert_say_nothing_about_arms(trial: Trial) -> None:
     (c01,) = stock_levels(trial.actor("pharmacist"), TODAY)
     assert c01.site == "C01" and c01.available == 16 and not c01.resupply_needed
-    patient = screen(trial, weight_kg=200)  # 10 bags of one arm: that arm drops to < 2 left? no: 8
+    assert c01.per_arm == {}  # blinded caller: no count by arm
+    patient = screen(trial, weight_kg=200)  # 10 bags: more than either arm holds (8)
     randomize(trial.actor("investigator"), patient.pk)
     with pytest.raises(Refused) as err:
         dispense(trial.actor("pharmacist"), patient.pk, 1, TODAY)
     assert "MSC" not in err.value.message and "placebo" not in err.value.message
-    patient2 = screen(trial, weight_kg=130)  # 7 bags
+    patient2 = screen(trial, weight_kg=130)  # 7 bags of one arm: that arm drops to 1 < 2
     randomize(trial.actor("investigator"), patient2.pk)
     dispense(trial.actor("pharmacist"), patient2.pk, 1, TODAY)
     (c01,) = stock_levels(trial.actor("pharmacist"), TODAY)
     assert c01.available == 9 and c01.resupply_needed
     all_sites = stock_levels(trial.actor("datamanager"), TODAY)
     assert len(all_sites) == 7
+    (unblinded,) = [s for s in stock_levels(trial.actor("statistician"), TODAY) if s.site == "C01"]
+    assert sorted(unblinded.per_arm.values()) == [1, 8]
+
+
+def test_resupply_ships_whole_mixed_blocks_from_the_depot(trial: Trial) -> None:
+    shipped = resupply(trial.actor("admin"), "C03", 3, TODAY)
+    arms = sorted(kit_arm(k) for k in shipped)
+    assert arms == ["MSC"] * 3 + ["placebo"] * 3
+    assert {k.status for k in Kit.objects.filter(pk__in=[k.pk for k in shipped])} == {"shipped"}
+    with pytest.raises(Forbidden):
+        resupply(trial.actor("pharmacist"), "C01", 1, TODAY)
+    with pytest.raises(Refused, match="cannot fill"):
+        resupply(trial.actor("admin"), "C03", 50, TODAY)
+
+
+def test_kit_list_pages_filters_searches_and_shows_what_expires_soon(trial: Trial) -> None:
+    """Issue 11: the list stopped at 500; now paged (100 a page) with filters and search."""
+    client = trial.client("admin")
+    total = Kit.objects.count()
+    assert total > 100
+    first = client.get("/supply/kits/").content.decode()
+    assert f"{total} kit(s)" in first and "page 1 of 2" in first
+    second = client.get("/supply/kits/?page=2").content.decode()
+    rows = second.count('<tr><td><a href="/supply/kits/')
+    assert rows == total - 100
+    c01 = client.get("/supply/kits/?status=received&site=C01").content.decode()
+    assert "16 kit(s)" in c01
+    depot = Kit.objects.filter(site__isnull=True).count()
+    assert f"{depot} kit(s)" in client.get("/supply/kits/?site=depot").content.decode()
+    kit = Kit.objects.filter(site__code="C01").first()
+    digits = kit.tracking_number.replace("-", "")
+    for query in (kit.tracking_number, digits, digits[2:9]):
+        found = client.get("/api/supply/kits", {"q": query}).json()
+        assert kit.tracking_number in {k["tracking_number"] for k in found}
+    assert [k["tracking_number"] for k in client.get("/api/supply/kits", {"q": digits}).json()] == [
+        kit.tracking_number
+    ]
+    days = (kit.expiry - TODAY).days
+    soon = client.get("/api/supply/kits", {"expires_within": days, "limit": 1000}).json()
+    assert soon and all(dt.date.fromisoformat(k["expiry"]) <= kit.expiry for k in soon)
+    assert len(soon) == Kit.objects.filter(expiry__lte=kit.expiry).count()
+    assert [k["expiry"] for k in soon] == sorted(k["expiry"] for k in soon)
+    pharmacist = trial.client("pharmacist").get("/api/supply/kits", {"site": "C02"}).json()
+    assert pharmacist == []  # a site role sees its own site only, whatever it asks
+    bad = client.get("/supply/kits/?expires_within=soon")
+    assert bad.status_code == 422 and b"expires_within: &#x27;soon&#x27;" in bad.content

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from gvhdtrial.data import SYNTHETIC_STATEMENT, TABLES, TrialData, TrialInfo, load_trial, table
 from gvhdtrial.data import write_trial as write_folder
+from gvhdtrial.web.blinding import slot_arm
 from gvhdtrial.web.capture import models as m
 from gvhdtrial.web.capture.mapping import ANSWER_COLUMNS, ROW_MODELS, arm_to_data
 from gvhdtrial.web.errors import Forbidden
@@ -128,7 +129,7 @@ def database_tables(blinded: bool) -> tuple[TrialInfo, dict[str, pd.DataFrame], 
             "sequence_number": slot.sequence,
         }
         if not blinded:
-            row["arm"] = arms[slot.arm]
+            row["arm"] = arms[slot_arm(slot)]
         randomization.append(row)
     frames = {
         "sites": _frame("sites", sites, blinded),

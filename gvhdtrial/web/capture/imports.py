@@ -10,9 +10,10 @@
 Randomization: the imported rows become a new active schedule. Its used slots are exactly the
 imported rows (stratum = the centre, sequence number, arm), allocated to their patients at noon
 UTC of the randomization date and audited as allocations (so ``gvhdtrial web check`` holds);
-after them each stratum continues with freshly generated permuted blocks (the demo schedule's
-parameters and seed) so the service can randomize new patients with new numbers. The previous
-(unused) schedule is deactivated.
+after them each stratum continues with freshly generated permuted blocks (the previous
+schedule's slots per stratum, a new seed from the operating system's CSPRNG, sealed with
+the schedule) so the service can randomize new patients with new numbers. Arms are sealed.
+The previous (unused) schedule is deactivated.
 
 Supply: each kit number of ``infusions`` becomes a kit of the patient's arm, lot
 ``IMPORT-<trial>``, with the custody chain ship -> receive -> dispense -> infuse on the infusion
@@ -34,12 +35,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 
-from gvhdtrial import __version__
 from gvhdtrial.data import TABLES, Problem, TrialData, TrialDataError, load_trial
-from gvhdtrial.randomization import ScheduleParams, generate_schedule
+from gvhdtrial.randomization import ScheduleParams, fresh_seed, generate_schedule
 from gvhdtrial.randomization.schedule import Slot as CoreSlot
-from gvhdtrial.randomization.schedule import schedule_csv_bytes
 from gvhdtrial.supply import CustodyAction, CustodyEvent, KitState, KitStatus, apply_event
+from gvhdtrial.web.blinding import schedule_record, seal_kit_arm
 from gvhdtrial.web.capture import models as m
 from gvhdtrial.web.capture.mapping import ANSWER_COLUMNS, ROW_MODELS, arm_to_service
 from gvhdtrial.web.errors import ServiceError
@@ -242,13 +242,17 @@ def _created(audit: AuditBatch, objs: list[models.Model]) -> None:
 def _schedule(
     audit: AuditBatch, user: Any, rows: list[dict[str, Any]], plan: _Plan, patients: dict
 ) -> int:
-    """The imported allocations as a new active schedule, continued with fresh blocks."""
-    from gvhdtrial.web.seed import DEFAULT_SEED
+    """The imported allocations as a new active schedule, continued with fresh blocks drawn
+    from a new CSPRNG seed (sealed with the schedule, never reused)."""
+    from gvhdtrial.web.randomization.services import store_schedule
 
     arms = arm_to_service()
     service_arms = tuple(settings.GVHDTRIAL["arms"])
     previous = Schedule.objects.filter(active=True).order_by("-id").first()
-    per_stratum = int(previous.params.get("slots_per_stratum", 400)) if previous else 400
+    per_stratum = 400
+    if previous is not None:
+        record, _ = schedule_record(previous.pk, previous.sealed)
+        per_stratum = int(record.get("slots_per_stratum") or per_stratum)
     imported = sorted(
         (
             CoreSlot(plan.site_of[r["stratum"]].code, r["sequence_number"], 0, 0, arms[r["arm"]])
@@ -262,7 +266,7 @@ def _schedule(
     strata = tuple(sorted(site.code for site in plan.site_of.values()))
     fresh = generate_schedule(
         ScheduleParams(
-            seed=DEFAULT_SEED, strata=strata, slots_per_stratum=per_stratum, arms=service_arms
+            seed=fresh_seed(), strata=strata, slots_per_stratum=per_stratum, arms=service_arms
         )
     )
     continuation = [
@@ -270,38 +274,16 @@ def _schedule(
         for s in fresh.slots
     ]
     slots = sorted([*imported, *continuation], key=lambda s: (s.stratum, s.sequence))
-    csv = schedule_csv_bytes(slots)
-    for old in Schedule.objects.filter(active=True):
-        before = snapshot(old)
-        old.active = False
-        old.save(update_fields=["active"])
-        audit.changed(old, before, reason="replaced by the imported trial's schedule")
-    stored = Schedule.objects.create(
-        created_at=audit.now,
-        created_by=user,
-        algorithm="imported allocations + permuted blocks",
-        software_version=__version__,
-        params={
+    stored = store_schedule(
+        None, slots, "imported allocations + permuted blocks",
+        {
             "imported": {"trial_id": plan.data.info.trial_id, "allocations": len(imported)},
             "continuation": {**fresh.params.as_dict(), "starts_after": dict(sorted(last.items()))},
         },
-        sha256=hashlib.sha256(csv).hexdigest(),
-        csv=csv,
-    )
-    audit.created(stored)
-    created = Slot.objects.bulk_create(
-        Slot(
-            schedule=stored,
-            stratum=s.stratum,
-            sequence=s.sequence,
-            block=s.block,
-            block_size=s.block_size,
-            arm=s.arm,
-        )
-        for s in slots
-    )
-    _created(audit, created)
-    by_position = {(s.stratum, s.sequence): s for s in created}
+        username=user.get_username(), reason=IMPORT_REASON,
+        replaced_reason="replaced by the imported trial's schedule", audit=audit,
+    )  # fmt: skip
+    by_position = {(s.stratum, s.sequence): s for s in Slot.objects.filter(schedule=stored)}
     taken = []
     for r in rows:
         slot = by_position[(plan.site_of[r["stratum"]].code, r["sequence_number"])]
@@ -352,7 +334,7 @@ def _kits(
                 state = change.after
             kit = Kit(
                 tracking_number=tracking,
-                arm=arm_of[pid],
+                arm=seal_kit_arm(tracking, arm_of[pid]),
                 lot=lot,
                 expiry=on + KIT_SHELF_LIFE,
                 status=state.status.value,

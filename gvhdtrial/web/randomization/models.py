@@ -10,15 +10,19 @@ from gvhdtrial.web.patients.models import Patient
 
 
 class Schedule(models.Model):
-    """A generated schedule; its parameters, software version and digest are recorded."""
+    """A generated or loaded schedule.
+
+    ``sealed`` holds its parameters with the seed, its SHA-256 digest and its canonical CSV as one
+    value sealed under the trial's key (:func:`gvhdtrial.web.blinding.schedule_record` opens it,
+    for the unblinded statistician only): nothing that reveals an arm, a block or the seed is
+    stored in the clear.
+    """
 
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     algorithm = models.CharField(max_length=64)
     software_version = models.CharField(max_length=32)
-    params = models.JSONField()
-    sha256 = models.CharField(max_length=64)
-    csv = models.BinaryField()
+    sealed = models.TextField()
     active = models.BooleanField(default=True)
 
 
@@ -26,9 +30,7 @@ class Slot(models.Model):
     schedule = models.ForeignKey(Schedule, on_delete=models.PROTECT, related_name="slots")
     stratum = models.CharField(max_length=120)
     sequence = models.PositiveIntegerField()
-    block = models.PositiveIntegerField()
-    block_size = models.PositiveIntegerField()
-    arm = models.CharField(max_length=32)  # blinded field
+    arm = models.TextField()  # sealed (gvhdtrial.web.blinding.slot_arm opens it)
     patient = models.OneToOneField(
         Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="allocation"
     )

@@ -1,4 +1,7 @@
-"""The randomization gateway: import a schedule; randomize a patient atomically.
+"""The randomization gateway: store a schedule (sealed); randomize a patient atomically.
+
+A schedule's arms are stored sealed (:mod:`gvhdtrial.web.blinding`); randomizing never opens a
+seal (it takes the next free slot by position), so the hot path pays nothing for it.
 
 ``randomize`` follows the ledger pattern: in one write transaction (SQLite ``BEGIN IMMEDIATE``;
 PostgreSQL serialized on the audit chain head row) it reads a frozen
@@ -10,7 +13,9 @@ statisticians and administrators.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +25,7 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from gvhdtrial import __version__
 from gvhdtrial.randomization import (
     Allocate,
     AllocationState,
@@ -33,10 +39,16 @@ from gvhdtrial.randomization import (
 from gvhdtrial.randomization import (
     Schedule as CoreSchedule,
 )
-from gvhdtrial.randomization.schedule import stratum_key
+from gvhdtrial.randomization import Slot as CoreSlot
+from gvhdtrial.randomization.schedule import (
+    schedule_csv_bytes,
+    stratum_key,
+    validate_schedule_csv,
+)
+from gvhdtrial.web.blinding import schedule_record, seal_schedule_record, seal_slot_arm
 from gvhdtrial.web.errors import Forbidden, NotFound, Refused, require
+from gvhdtrial.web.gateway import AuditBatch, snapshot, write
 from gvhdtrial.web.gateway import _text as audit_text
-from gvhdtrial.web.gateway import snapshot, write
 from gvhdtrial.web.patients.models import Consent, Patient, Screening
 from gvhdtrial.web.randomization.models import Schedule, Slot, randomization_number
 from gvhdtrial.web.sites.models import Site
@@ -107,46 +119,132 @@ def patient_stratum(patient: Patient | PatientRef, factors: dict[str, dict[str, 
 
 
 def import_schedule(actor: Actor | None, schedule: CoreSchedule, username: str = "") -> Schedule:
-    """Store a generated schedule (deactivating any previous one), audited."""
+    """Store a generated schedule (deactivating any previous one), sealed and audited."""
+    return store_schedule(
+        actor, schedule.slots, str(schedule.metadata()["algorithm"]), schedule.metadata(),
+        username=username, software_version=schedule.software_version,
+    )  # fmt: skip
+
+
+def store_schedule(
+    actor: Actor | None,
+    slots: Sequence[CoreSlot],
+    algorithm: str,
+    record: dict[str, Any],
+    *,
+    username: str = "",
+    software_version: str = __version__,
+    reason: str = "schedule generated",
+    replaced_reason: str = "replaced by a new schedule",
+    audit: AuditBatch | None = None,
+) -> Schedule:
+    """Store ``slots`` as the active schedule: the arm of every slot sealed to its randomization
+    number, ``record`` (parameters with the seed) + SHA-256 digest + canonical CSV sealed as one
+    value. Only the unblinded statistician (or the system's set-up) may do it. With ``audit``
+    the rows join that write (an import); otherwise a write of their own."""
     if actor is not None and actor.role is not Role.STATISTICIAN:
         raise Forbidden(_("Only the unblinded statistician may load a schedule."))
+    if audit is None:
+        with write(actor, reason=reason, username=username) as batch:
+            return store_schedule(
+                actor, slots, algorithm, record, username=username,
+                software_version=software_version, replaced_reason=replaced_reason, audit=batch,
+            )  # fmt: skip
     user_model = get_user_model()
     user = (
         user_model.objects.get(pk=actor.user_id)
         if actor
         else user_model.objects.get(username=username)
     )
-    with write(actor, reason="schedule generated", username=username) as audit:
-        for old in Schedule.objects.filter(active=True):
-            before = snapshot(old)
-            old.active = False
-            old.save(update_fields=["active"])
-            audit.changed(old, before, reason="replaced by a new schedule")
-        meta = schedule.metadata()
-        stored = Schedule.objects.create(
-            created_at=audit.now,
-            created_by=user,
-            algorithm=str(meta["algorithm"]),
-            software_version=schedule.software_version,
-            params=schedule.params.as_dict(),
-            sha256=schedule.sha256,
-            csv=schedule.to_csv_bytes(),
+    for old in Schedule.objects.filter(active=True):
+        before = snapshot(old)
+        old.active = False
+        old.save(update_fields=["active"])
+        audit.changed(old, before, reason=replaced_reason)
+    csv = schedule_csv_bytes(slots)
+    stored = Schedule.objects.create(
+        created_at=audit.now,
+        created_by=user,
+        algorithm=algorithm[:64],
+        software_version=software_version,
+        sealed="",
+    )
+    full = {**record, "sha256": hashlib.sha256(csv).hexdigest(), "slots": len(slots)}
+    stored.sealed = seal_schedule_record(stored.pk, full, csv)
+    stored.save(update_fields=["sealed"])
+    audit.created(stored)
+    created = Slot.objects.bulk_create(
+        Slot(
+            schedule=stored,
+            stratum=s.stratum,
+            sequence=s.sequence,
+            arm=seal_slot_arm(stored.pk, s.stratum, s.sequence, s.arm),
         )
-        audit.created(stored)
-        slots = Slot.objects.bulk_create(
-            Slot(
-                schedule=stored,
-                stratum=s.stratum,
-                sequence=s.sequence,
-                block=s.block,
-                block_size=s.block_size,
-                arm=s.arm,
-            )
-            for s in schedule.slots
-        )
-        for slot in slots:
-            audit.created(slot)
+        for s in slots
+    )
+    for slot in created:
+        audit.created(slot)
     return stored
+
+
+def active_schedule() -> Schedule | None:
+    return Schedule.objects.filter(active=True).order_by("-id").first()
+
+
+def schedule_export(actor: Actor) -> tuple[Schedule, dict[str, Any], bytes]:
+    """The active schedule's sealed record opened for the trial master file: its metadata (seed,
+    parameters, digest, software) and canonical CSV. Unblinded statistician only."""
+    require(actor, Permission.VIEW_SCHEDULE)
+    stored = active_schedule()
+    if stored is None:
+        raise NotFound("No schedule is loaded.")
+    record, csv = schedule_record(stored.pk, stored.sealed)
+    meta = {
+        **record,
+        "schedule_id": stored.pk,
+        "created_at": stored.created_at.isoformat(),
+        "created_by": stored.created_by.get_username(),
+        "algorithm": stored.algorithm,
+        "software": "gvhdtrial",
+        "software_version": stored.software_version,
+    }
+    return stored, meta, csv
+
+
+def load_external_schedule(
+    actor: Actor | None, data: bytes, source: str, username: str = ""
+) -> Schedule:
+    """Load a schedule made elsewhere (e.g. the paper's, made in SAS) after validating it
+    against the trial's arms, ratio and strata; any problem loads nothing
+    (:class:`gvhdtrial.randomization.ScheduleProblems`, every problem named)."""
+    from django.conf import settings
+
+    from gvhdtrial.web.seed import service_strata
+
+    if actor is not None and actor.role is not Role.STATISTICIAN:
+        raise Forbidden(_("Only the unblinded statistician may load a schedule."))
+    arms = tuple(settings.GVHDTRIAL["arms"])
+    ratio = tuple(settings.GVHDTRIAL.get("ratio", (1,) * len(arms)))
+    strata = service_strata(tuple(Site.objects.order_by("code").values_list("code", flat=True)))
+    slots = validate_schedule_csv(data, source, arms, ratio, strata)
+    if Slot.objects.filter(patient__isnull=False, schedule__active=True).exists():
+        raise Refused(
+            "Patients are already randomized on the active schedule: a loaded schedule may only "
+            "replace an unused one."
+        )
+    record = {
+        "source": source,
+        "source_sha256": hashlib.sha256(data).hexdigest(),
+        "arms": list(arms),
+        "ratio": list(ratio),
+        "strata": sorted({s.stratum for s in slots}),
+        "block_sizes": sorted({s.block_size for s in slots}),
+        "seed": None,
+    }
+    return store_schedule(
+        actor, slots, "loaded from an external file", record, username=username,
+        reason="schedule loaded", replaced_reason="replaced by a loaded schedule",
+    )  # fmt: skip
 
 
 def _read_state(patient_id: int, stratum: str, database_locked: bool) -> AllocationState:

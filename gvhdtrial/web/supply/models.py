@@ -13,7 +13,7 @@ from gvhdtrial.web.sites.models import Site
 
 class Kit(models.Model):
     tracking_number = models.CharField(max_length=20, unique=True)
-    arm = models.CharField(max_length=32)  # blinded field
+    arm = models.TextField()  # sealed (gvhdtrial.web.blinding.kit_arm opens it)
     lot = models.CharField(max_length=32)
     expiry = models.DateField()
     status = models.CharField(max_length=16, choices=[(s.value, s.value) for s in KitStatus])
@@ -25,7 +25,7 @@ class Kit(models.Model):
 
     class Meta:
         ordering = ["tracking_number"]
-        indexes = [models.Index(fields=["site", "status", "arm", "expiry"])]
+        indexes = [models.Index(fields=["site", "status", "expiry"], name="supply_kit_stock_idx")]
 
 
 class CustodyEvent(models.Model):

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Replace
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gvhdtrial.supply import (
@@ -27,16 +30,19 @@ from gvhdtrial.supply import (
     bags_for_infusion,
     choose_kits,
     delivered_cells_per_kg,
+    plan_shipment,
+    short_message,
     site_stock,
 )
 from gvhdtrial.supply.dispensing import DispenseRefusal, SiteStock
+from gvhdtrial.web.blinding import kit_arm, seal_kit_arm, slot_arm
 from gvhdtrial.web.errors import Forbidden, Invalid, NotFound, Refused, require
 from gvhdtrial.web.gateway import AuditBatch, snapshot, write
 from gvhdtrial.web.patients.models import Patient
 from gvhdtrial.web.patients.services import get_patient
 from gvhdtrial.web.randomization.models import Slot
 from gvhdtrial.web.sites.models import Site
-from gvhdtrial.web.sites.roles import SITE_ROLES, Actor, Permission
+from gvhdtrial.web.sites.roles import SITE_ROLES, Actor, Permission, Role
 from gvhdtrial.web.supply.models import CustodyEvent as CustodyRow
 from gvhdtrial.web.supply.models import Kit
 
@@ -114,7 +120,7 @@ def load_kits(
         created = Kit.objects.bulk_create(
             Kit(
                 tracking_number=k.tracking_number,
-                arm=k.arm,
+                arm=seal_kit_arm(k.tracking_number, k.arm),
                 lot=k.lot,
                 expiry=k.expiry,
                 status=KitStatus.CREATED.value,
@@ -126,7 +132,9 @@ def load_kits(
         if ship_to:
             sites = {s.code: s for s in Site.objects.all()}
             for kit in created:
-                site = ship_to[kit.tracking_number]
+                site = ship_to.get(kit.tracking_number)
+                if site is None:
+                    continue  # stays at the depot
                 for action in (CustodyAction.SHIP, CustodyAction.RECEIVE):
                     _apply(audit, kit, CustodyEvent(action, on, site=site), sites, None, user.pk)
     return len(created)
@@ -173,6 +181,11 @@ def custody(
             .select_related("site", "patient")
             .get(pk=kit.pk)
         )
+        dates = [kit.custody.order_by("-on_date").values_list("on_date", flat=True).first()]
+        if action is CustodyAction.INFUSE and kit.patient_id is not None:
+            dates.append(_randomized_on(kit.patient_id))
+        last = max((d for d in dates if d is not None), default=None)
+        check_event_date("on_date", on, last, _("the kit's last custody event"))
         sites = {s.code: s for s in Site.objects.all()}
         if site_code is not None and site_code not in sites:
             raise Invalid(_("No site %(site)s.") % {"site": site_code})
@@ -191,14 +204,69 @@ class DispenseResult:
     already_dispensed: bool
 
 
+def trial_arms() -> tuple[str, ...]:
+    return tuple(settings.GVHDTRIAL["arms"])
+
+
+def trial_ratio() -> tuple[int, ...]:
+    arms = trial_arms()
+    return tuple(settings.GVHDTRIAL.get("ratio", (1,) * len(arms)))
+
+
+def do_not_dispense_days() -> int:
+    """The trial's do-not-dispense margin: a kit within this many days of expiry is not used."""
+    return int(settings.GVHDTRIAL.get("do_not_dispense_days", 7))
+
+
+def check_event_date(field: str, on: dt.date, not_before: dt.date | None, what: str) -> None:
+    """A dispensing or infusion date lies neither in the future nor before ``not_before``."""
+    today = timezone.localdate()
+    if on > today:
+        raise Invalid(
+            _("%(field)s: %(value)s is in the future; expected %(today)s or earlier.")
+            % {"field": field, "value": on.isoformat(), "today": today.isoformat()}
+        )
+    if not_before is not None and on < not_before:
+        raise Invalid(
+            _("%(field)s: %(value)s is before %(what)s (%(date)s); expected %(date)s or later.")
+            % {"field": field, "value": on.isoformat(), "what": what,
+               "date": not_before.isoformat()}
+        )  # fmt: skip
+
+
+def _randomized_on(patient_id: int) -> dt.date | None:
+    at = Slot.objects.filter(patient_id=patient_id).values_list("allocated_at", flat=True).first()
+    return timezone.localdate(at) if at is not None else None
+
+
+def _unsealed_stock(kits: Iterable[Kit], site_code: str) -> list[StockKit]:
+    """Kits as the dispensing rule sees them: the arm opened from its seal (server side only)."""
+    return [
+        StockKit(k.pk, k.tracking_number, kit_arm(k), site_code, KitStatus(k.status), k.expiry)
+        for k in kits
+    ]
+
+
+def _notify_short(site_code: str) -> None:
+    from gvhdtrial.web.unblinding.services import notify_roles
+
+    notify_roles(
+        (Role.ADMINISTRATOR,),
+        subject=f"Resupply needed at site {site_code}",
+        body=f"Site {site_code} could not dispense an infusion: ship kits (whole mixed blocks).",
+    )
+
+
 def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -> DispenseResult:
-    """Dispense the bags infusion ``infusion_number`` needs, from the patient's arm's stock."""
+    """Dispense the bags infusion ``infusion_number`` needs, at random among the usable kits of
+    the patient's arm at the site (see :func:`gvhdtrial.supply.choose_kits`)."""
     require(actor, Permission.DISPENSE)
     patient = get_patient(actor, patient_id)
     if not 1 <= infusion_number <= 16:
         raise Invalid(_("infusion_number: expected 1-16 (8, or 16 after a partial response)"))
     weight = float(patient.weight_kg)
     bags = bags_for_infusion(weight)
+    short = False
     with write(actor, reason="dispense") as audit:
         slot = Slot.objects.filter(patient=patient).first()
         if slot is None:
@@ -213,31 +281,40 @@ def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -
                 patient.code, infusion_number, len(done), tuple(sorted(done)),
                 delivered_cells_per_kg(len(done), weight), True,
             )  # fmt: skip
-        stock = [
-            StockKit(
-                k.pk, k.tracking_number, k.arm, patient.site.code, KitStatus(k.status), k.expiry
-            )
-            for k in Kit.objects.filter(
-                site=patient.site, status=KitStatus.RECEIVED.value, arm=slot.arm, expiry__gt=on
-            )
-        ]
-        choice = choose_kits(stock, slot.arm, patient.site.code, on, bags)
+        check_event_date(
+            "on_date", on, timezone.localdate(slot.allocated_at), _("the randomization date")
+        )
+        margin = do_not_dispense_days()
+        site_kits = Kit.objects.filter(
+            site=patient.site,
+            status=KitStatus.RECEIVED.value,
+            expiry__gt=on + dt.timedelta(days=margin),
+        ).only("pk", "tracking_number", "arm", "status", "expiry")
+        stock = _unsealed_stock(site_kits, patient.site.code)
+        choice = choose_kits(
+            stock, slot_arm(slot), trial_arms(), patient.site.code, on, bags, margin
+        )
         if isinstance(choice, DispenseRefusal):
-            raise Refused(choice.reason[0].upper() + choice.reason[1:] + ".")
-        sites = {patient.site.code: patient.site}
-        chosen = []
-        for pick in choice.kits:
-            kit = (
-                Kit.objects.select_for_update(of=("self",))
-                .select_related("site", "patient")
-                .get(pk=pick.kit_id)
-            )
-            event = CustodyEvent(
-                CustodyAction.DISPENSE, on, site=patient.site.code, patient=patient.code,
-                infusion_number=infusion_number,
-            )  # fmt: skip
-            _apply(audit, kit, event, sites, patient, actor.user_id)
-            chosen.append(kit.tracking_number)
+            short = True
+        else:
+            sites = {patient.site.code: patient.site}
+            chosen = []
+            for pick in choice.kits:
+                kit = (
+                    Kit.objects.select_for_update(of=("self",))
+                    .select_related("site", "patient")
+                    .get(pk=pick.kit_id)
+                )
+                event = CustodyEvent(
+                    CustodyAction.DISPENSE, on, site=patient.site.code, patient=patient.code,
+                    infusion_number=infusion_number,
+                )  # fmt: skip
+                _apply(audit, kit, event, sites, patient, actor.user_id)
+                chosen.append(kit.tracking_number)
+    if short:
+        _notify_short(patient.site.code)
+        message = short_message(patient.site.code, bags)
+        raise Refused(message[0].upper() + message[1:] + ".", code="not_enough_kits")
     return DispenseResult(
         patient.code, infusion_number, bags, tuple(chosen),
         delivered_cells_per_kg(bags, weight), False,
@@ -245,24 +322,103 @@ def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -
 
 
 def stock_levels(actor: Actor, on: dt.date | None = None) -> tuple[SiteStock, ...]:
-    on = on or dt.date.today()
+    """Usable stock and the resupply alert per site (the alert fires when any arm falls below
+    the site's threshold; blinded callers get only the total and the alert)."""
+    on = on or timezone.localdate()
     sites = Site.objects.all()
     if actor.role in SITE_ROLES:
         sites = sites.filter(code=actor.site_code)
     codes = [s.code for s in sites]
     thresholds = {s.code: s.resupply_threshold for s in sites}
-    from django.conf import settings
-
-    arms = tuple(settings.GVHDTRIAL["arms"])
-    kits: Iterable[StockKit] = [
-        StockKit(pk, tn, arm, code, KitStatus(status), expiry)
+    margin = do_not_dispense_days()
+    kits = [
+        StockKit(pk, tn, kit_arm(_Sealed(tn, arm)), code, KitStatus(status), expiry)
         for pk, tn, arm, code, status, expiry in Kit.objects.filter(
             site__code__in=codes, status=KitStatus.RECEIVED.value
         ).values_list("pk", "tracking_number", "arm", "site__code", "status", "expiry")
     ]
-    kits = list(kits)
     out = []
     for code in codes:
-        (level,) = site_stock(kits, [code], arms, on, thresholds[code])
+        (level,) = site_stock(kits, [code], trial_arms(), on, thresholds[code], margin)
+        if actor.blinded:
+            level = replace(level, per_arm={})
         out.append(level)
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    tracking_number: str
+    arm: str
+
+
+def resupply(actor: Actor, site_code: str, blocks: int, on: dt.date | None = None) -> list[Kit]:
+    """Ship ``blocks`` whole mixed blocks (every arm in the ratio, kits drawn at random) from
+    the depot to ``site_code``: what a resupply alert asks for. Central custody only."""
+    require(actor, Permission.CENTRAL_CUSTODY)
+    on = on or timezone.localdate()
+    check_event_date("on_date", on, None, "")
+    if not 1 <= blocks <= 100:
+        raise Invalid(_("blocks: %(n)s; expected 1-100") % {"n": blocks})
+    with write(actor, reason="resupply") as audit:
+        sites = {s.code: s for s in Site.objects.all()}
+        if site_code not in sites:
+            raise Invalid(
+                _("site: %(site)r; expected one of %(sites)s")
+                % {"site": site_code, "sites": sorted(sites)}
+            )
+        depot = Kit.objects.filter(site__isnull=True, status=KitStatus.CREATED.value)
+        plan = plan_shipment(
+            [
+                StockKit(k.pk, k.tracking_number, kit_arm(k), None, KitStatus(k.status), k.expiry)
+                for k in depot.only("pk", "tracking_number", "arm", "status", "expiry")
+            ],
+            trial_arms(), trial_ratio(), blocks, on, do_not_dispense_days(),
+        )  # fmt: skip
+        if isinstance(plan, DispenseRefusal):
+            raise Refused(plan.reason[0].upper() + plan.reason[1:] + ".")
+        shipped = []
+        for pick in plan:
+            kit = Kit.objects.select_for_update(of=("self",)).get(pk=pick.kit_id)
+            event = CustodyEvent(CustodyAction.SHIP, on, site=site_code, note="resupply")
+            _apply(audit, kit, event, sites, None, actor.user_id)
+            shipped.append(kit)
+    return shipped
+
+
+#: Kit list filters: the statuses a reader may filter on, and the page size.
+KIT_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class KitFilter:
+    status: str = ""
+    site: str = ""
+    lot: str = ""
+    expires_within_days: int | None = None
+    search: str = ""
+
+
+def filtered_kits(actor: Actor, f: KitFilter, on: dt.date | None = None) -> QuerySet[Kit]:
+    """The caller's kits (site roles: their own site) filtered; never by arm."""
+    qs = visible_kits(actor)
+    if f.status:
+        if f.status not in {s.value for s in KitStatus}:
+            raise Invalid(
+                _("status: %(status)r; expected one of %(all)s")
+                % {"status": f.status, "all": [s.value for s in KitStatus]}
+            )
+        qs = qs.filter(status=f.status)
+    if f.site:
+        qs = qs.filter(site__isnull=True) if f.site == "depot" else qs.filter(site__code=f.site)
+    if f.lot:
+        qs = qs.filter(lot=f.lot)
+    if f.expires_within_days is not None:
+        today = on or timezone.localdate()
+        qs = qs.filter(expiry__lte=today + dt.timedelta(days=f.expires_within_days))
+    if f.search:
+        digits = "".join(ch for ch in f.search if ch.isdigit())
+        qs = qs.annotate(digits=Replace("tracking_number", Value("-"), Value(""))).filter(
+            digits__contains=digits
+        )
+    return qs.order_by("expiry", "tracking_number") if f.expires_within_days is not None else qs

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gvhdtrial.supply import CustodyAction
+from gvhdtrial.supply import CustodyAction, KitStatus
+from gvhdtrial.web.errors import Invalid
 from gvhdtrial.web.labels import LABELS, label
 from gvhdtrial.web.pages import page
 from gvhdtrial.web.supply import services
@@ -37,13 +39,42 @@ def stock(request: HttpRequest) -> HttpResponse:
     return render(request, "web/stock.html", {"levels": levels})
 
 
+def kit_filter(query: QueryDict) -> services.KitFilter:
+    """The kit list's filters from a query string (bad values give one clear error)."""
+    within = query.get("expires_within", "").strip()
+    if within and not (within.isdigit() and int(within) <= 3650):
+        raise Invalid(f"expires_within: {within!r}; expected a number of days from 0 to 3650")
+    return services.KitFilter(
+        status=query.get("status", "").strip()[:16],
+        site=query.get("site", "").strip()[:16],
+        lot=query.get("lot", "").strip()[:32],
+        expires_within_days=int(within) if within else None,
+        search=query.get("q", "").strip()[:32],
+    )
+
+
 @page()
 def kit_list(request: HttpRequest) -> HttpResponse:
-    kits = services.visible_kits(request.actor)  # type: ignore[attr-defined]
-    status = request.GET.get("status")
-    if status:
-        kits = kits.filter(status=status)
-    return render(request, "web/kits.html", {"kits": kits[:500], "status": status or ""})
+    """Kits with paging, filters (status, site, lot, expiry window) and search by number;
+    ``?expires_within=N`` lists the kits expiring within N days, soonest first."""
+    f = kit_filter(request.GET)
+    kits = services.filtered_kits(request.actor, f)  # type: ignore[attr-defined]
+    paginator = Paginator(kits, services.KIT_PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "web/kits.html",
+        {
+            "kits": page_obj,
+            "page": page_obj,
+            "f": f,
+            "query": params.urlencode(),
+            "statuses": [s.value for s in KitStatus],
+            "total": paginator.count,
+        },
+    )
 
 
 @page()

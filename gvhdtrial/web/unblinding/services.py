@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gvhdtrial.web.blinding import slot_arm
 from gvhdtrial.web.errors import Forbidden, Invalid, Refused, require
 from gvhdtrial.web.gateway import write
 from gvhdtrial.web.lock.models import database_is_locked
@@ -109,7 +110,9 @@ def emergency_unblind(actor: Actor, patient_id: int, reason: str, password: str)
                 site_code=patient.site.code,
             )
             _notify(audit, members, subject, body)
-    return UnblindResult(patient.code, slot.arm, user.get_username(), record.at, record.reason)
+    return UnblindResult(
+        patient.code, slot_arm(slot), user.get_username(), record.at, record.reason
+    )
 
 
 def trial_unblind(actor: Actor, reason: str, password: str) -> TrialUnblinding:
