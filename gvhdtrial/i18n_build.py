@@ -14,6 +14,9 @@ from __future__ import annotations
 import argparse
 import gettext
 import io
+import json
+import re
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,12 +65,82 @@ def data_model_messages() -> Iterator[tuple[str, str]]:
                 yield label, f"{t.name}.{f.name}={code}"
 
 
+_LETTERS = re.compile(r"[A-Za-z]{2,}")
+_IDENTIFIER = re.compile(r"^[\w.\[\]]*[_.\[][\w.\[\]]*$")  # ae_window_days, response_visits.D28
+
+
+def _is_message(text: str) -> bool:
+    return bool(_LETTERS.search(text)) and not _IDENTIFIER.match(text) and len(text) < 400
+
+
+def report_messages(data: Path | None = None) -> Iterator[tuple[str, str]]:
+    """(message, where) for the labels the report's tables print, found by building them from
+    the synthetic reference trial (``data/reference``) unblinded and blinded: titles,
+    subtitles, footnotes, column names, row labels (the first column and the group column) and
+    the analysis notes. Numbers and identifiers are not messages."""
+    import tempfile
+
+    from gvhdtrial.analysis import analyse
+    from gvhdtrial.data import load_trial
+    from gvhdtrial.report import tables as t
+
+    folder = data or PACKAGE.parent / "data" / "reference"
+    with tempfile.TemporaryDirectory() as tmp:
+        blinded = Path(tmp) / "blinded"
+        shutil.copytree(folder, blinded)
+        info = json.loads((blinded / "trial.json").read_text())
+        info["blinded"] = True
+        (blinded / "trial.json").write_text(json.dumps(info))
+        rand = (blinded / "randomization.csv").read_text().splitlines()
+        header = rand[0].split(",")
+        if "arm" in header:
+            i = header.index("arm")
+            rows = [",".join(c for j, c in enumerate(r.split(",")) if j != i) for r in rand]
+            (blinded / "randomization.csv").write_text("\n".join(rows) + "\n")
+        runs = [analyse(load_trial(folder)), analyse(load_trial(blinded))]
+    makers = (
+        t.consort_table, t.table1, t.table2, t.table_s2, t.table_s4, t.survival_summary,
+        t.table3, t.safety_summary, t.published_summary, t.configuration,
+    )  # fmt: skip
+    for results in runs:
+        where = "report (blinded)" if results.blinded else "report"
+        tables = [m(results) for m in makers] + list(t.posthoc_tables(results))
+        for table in tables:
+            # post-hoc titles are built from translated parts ("Univariable analysis: %(what)s")
+            title = None if table.key.startswith("posthoc-") else table.title
+            for text in (title, table.subtitle, table.footnote, *table.spanners):
+                if text:
+                    yield str(text), f"{where}: {table.key}"
+            frame = table.frame
+            labels = [str(c) for c in frame.columns]
+            for col in {frame.columns[0], table.group_column} if len(frame.columns) else ():
+                if col in frame.columns:
+                    labels += [str(v) for v in frame[col].dropna().unique()]
+            for text in labels:
+                if _is_message(text.strip()):
+                    yield text.strip(), f"{where}: {table.key}"
+        for raw in (results.table2, results.safety_summary, results.table3):
+            for c in raw.columns:
+                if _is_message(str(c)):
+                    yield str(c), f"{where}: raw table"
+            for col in ("endpoint", "event", "group", "quantity", "arm", "population"):
+                if col in raw.columns:
+                    for v in raw[col].dropna().astype(str).unique():
+                        if _is_message(v.strip()):
+                            yield v.strip(), f"{where}: raw table"
+        for note in results.notes:
+            yield str(note), f"{where}: notes"
+
+
 def template() -> Catalog:
     """The messages of the core catalogue (no translations)."""
     cat = Catalog(domain=DOMAIN, project="gvhdtrial", fuzzy=False)
     for message, where in data_model_messages():
         if message:
             cat.add(message, auto_comments=[f"data model: {where}"])
+    for message, where in report_messages():
+        if message and message not in cat:
+            cat.add(message, auto_comments=[where])
     for filename, _lineno, message, comments, context in extract_from_dir(
         str(PACKAGE),
         method_map=[("web/**", "ignore"), ("**.py", "python")],

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from gvhdtrial.capture.record import PatientRecord
 from gvhdtrial.capture.response import _stages_or_none
+from gvhdtrial.i18n import _
 from gvhdtrial.protocol import (
     DatedStages,
     SRCategory,
@@ -35,7 +36,7 @@ def sr_category(record: PatientRecord, as_of: dt.date | None = None) -> SteroidC
     weight = record.patient.get("weight_kg")
     dated = [d for d in record.steroid_doses if isinstance(d.get("date"), dt.date)]
     if not dated or not weight:
-        return SteroidCourseResult(None, "no steroid doses recorded")
+        return SteroidCourseResult(None, _("no steroid doses recorded"))
     start = min(d["date"] for d in dated)
     doses = [
         (d["date"], str(d.get("agent")), float(d.get("dose_mg_per_day") or 0.0)) for d in dated

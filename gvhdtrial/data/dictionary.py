@@ -28,6 +28,7 @@ from gvhdtrial.data.model import (
     Table,
     _num,
 )
+from gvhdtrial.i18n import gettext, language
 
 COLUMNS: tuple[str, ...] = (
     "table",
@@ -39,6 +40,8 @@ COLUMNS: tuple[str, ...] = (
     "key",
     "applies_when",
     "meaning",
+    "meaning_zh",
+    "allowed_values_zh",
 )
 CSV_NAME = "data_dictionary.csv"
 MD_NAME = "data_dictionary.md"
@@ -90,10 +93,23 @@ def _meaning(f: Field) -> str:
     return f.meaning + (" (omitted in blinded data)" if f.blinded else "")
 
 
+def _zh(f: Field) -> tuple[str, str]:
+    """The field's meaning and, for an enum, its choices' labels in Chinese (from the core
+    catalogue, gvhdtrial/locale): the dictionary carries both languages (issue 11)."""
+    with language("zh"):
+        meaning = gettext(f.meaning) + ("（设盲数据中省略）" if f.blinded else "")
+        allowed = (
+            " | ".join(f"{code} = {gettext(label)}" for code, label in f.choices.items())
+            if f.type == "enum"
+            else ""
+        )
+    return meaning, allowed
+
+
 def data_dictionary() -> pd.DataFrame:
     """The data dictionary as a DataFrame, one row per field (``trial.json`` keys first)."""
     rows = [
-        ("trial", f.name, f.type, f.unit, _required(f), _allowed(f), "", "", _meaning(f))
+        ("trial", f.name, f.type, f.unit, _required(f), _allowed(f), "", "", _meaning(f), *_zh(f))
         for f in TRIAL_FIELDS
     ]
     for t in TABLES:
@@ -109,6 +125,7 @@ def data_dictionary() -> pd.DataFrame:
                     _key(t, f),
                     f.when.describe() if f.when else "",
                     _meaning(f),
+                    *_zh(f),
                 )
             )
     return pd.DataFrame(rows, columns=list(COLUMNS))
@@ -153,7 +170,7 @@ def render_markdown() -> str:
         ("trial", TRIAL_FILE, "Metadata of the data set (one JSON object).")
     ]
     sections += [(t.name, t.filename, t.meaning) for t in TABLES]
-    header = ["field", "type", "unit", "required", "allowed values", "key", "meaning"]
+    header = ["field", "type", "unit", "required", "allowed values", "key", "meaning", "含义"]
     for name, filename, meaning in sections:
         lines += [f"## {name} (`{filename}`)", "", meaning, ""]
         lines.append("| " + " | ".join(header) + " |")
@@ -167,6 +184,7 @@ def render_markdown() -> str:
                 row.allowed_values,
                 row.key,
                 row.meaning,
+                row.meaning_zh,
             ]
             lines.append("| " + " | ".join(_md_cell(str(c)) for c in cells) + " |")
         lines.append("")

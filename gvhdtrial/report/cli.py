@@ -39,14 +39,25 @@ def report_command(
         Path | None,
         typer.Option("--trial", help="Trial definition (default $GVHDTRIAL_TRIAL or phase 2)."),
     ] = None,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help="Language of the HTML, PDF and figures: en or zh (the CSV tables stay English).",
+        ),
+    ] = "en",
 ) -> None:
     """Analyse a trial data set and write the report: tables, figures, HTML and PDF."""
     from gvhdtrial.data import TrialDataError
+    from gvhdtrial.i18n import LANGUAGES
     from gvhdtrial.report.build import build_report
     from gvhdtrial.report.pdf import PdfError
     from gvhdtrial.trial import TrialDefinitionError, current_definition, load_definition
 
     console = Console(stderr=True)
+    if lang not in LANGUAGES:
+        console.print(f"[red]error:[/] --lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
+        raise typer.Exit(2)
     try:
         definition = load_definition(trial) if trial is not None else current_definition()
     except TrialDefinitionError as exc:
@@ -54,7 +65,12 @@ def report_command(
         raise typer.Exit(2) from exc
     try:
         outputs = build_report(
-            data, out, pdf=pdf, console=None if quiet else console, definition=definition
+            data,
+            out,
+            pdf=pdf,
+            console=None if quiet else console,
+            definition=definition,
+            lang=lang,
         )
     except TrialDataError as exc:
         console.print(f"[red]error:[/] the data in {data} do not load:\n{exc}")

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gvhdtrial.i18n import N_
 from gvhdtrial.protocol import ELIGIBILITY_CRITERIA
 from gvhdtrial.protocol.eligibility import PHASE2_ELIGIBILITY
 from gvhdtrial.report import style
@@ -160,7 +161,7 @@ def consort_view(consort: Mapping[str, Any], *, blinded: bool = False) -> Consor
         reasons.append(("Eligible, not randomized", eligible_not_rand))
     notes = []
     if sum(n for _, n in reasons) > (excluded or 0):
-        notes.append("A patient can fail more than one criterion.")
+        notes.append(N_("A patient can fail more than one criterion."))
     odd = consort.get("randomized_but_screen_criteria_failed") or []
     if odd:
         notes.append(

@@ -43,12 +43,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.transforms import blended_transform_factory
 
+from gvhdtrial.i18n import _
 from gvhdtrial.report import style
 from gvhdtrial.report.consort import ArmFlow, consort_view, reason_label
 
 _T = TypeVar("_T")
 
-_RC = {
+_RC_BASE = {
     "font.family": "DejaVu Sans",
     "font.size": 11,
     "axes.spines.top": False,
@@ -63,6 +64,11 @@ _RC = {
 }
 
 
+def _rc() -> dict[str, Any]:
+    """The matplotlib style, with a Chinese font after DejaVu Sans in a Chinese report."""
+    return {**_RC_BASE, "font.family": style.font_families()}
+
+
 @dataclass
 class ReportFigure:
     """A drawn figure with what the report prints around it."""
@@ -75,7 +81,7 @@ class ReportFigure:
 
     @property
     def label(self) -> str:
-        return f"Figure {self.number}"
+        return _("Figure %(number)s") % {"number": self.number}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,14 +129,14 @@ def _styled(draw: Callable[..., _T]) -> Callable[..., _T]:
 
     @functools.wraps(draw)
     def wrapper(*args: Any, **kwargs: Any) -> _T:
-        with plt.rc_context(_RC):
+        with plt.rc_context(_rc()):
             return draw(*args, **kwargs)
 
     return wrapper
 
 
 def _new_figure(width: float, height: float) -> Figure:
-    with plt.rc_context(_RC):
+    with plt.rc_context(_rc()):
         fig = plt.figure(figsize=(width, height))
     return fig
 
@@ -226,29 +232,30 @@ def _arm_stage_lines(flow: ArmFlow) -> list[list[str]]:
     key = style.arm_key(flow.arm)
     label = style.ARM_LABELS[key]
     allocated = [
-        f"Allocated to {label} (n = {_n(flow.allocated)})"
+        _("Allocated to %(arm)s (n = %(n)s)") % {"arm": label, "n": _n(flow.allocated)}
         if key != "pooled"
-        else f"Allocated, arms pooled (n = {_n(flow.allocated)})"
+        else _("Allocated, arms pooled (n = %(n)s)") % {"n": _n(flow.allocated)}
     ]
-    allocated.append(f"Received ≥ 1 infusion (n = {_n(flow.received)})")
+    allocated.append(_("Received ≥ 1 infusion (n = %(n)s)") % {"n": _n(flow.received)})
     if flow.not_received:
-        allocated.append(f"Did not receive an infusion (n = {flow.not_received})")
-    stopped = [f"Discontinued before d28 (n = {_n(flow.discontinued)})"]
-    stopped += [f"• {reason_label(r)} (n = {n})" for r, n in flow.discontinued_reasons]
+        allocated.append(_("Did not receive an infusion (n = %(n)s)") % {"n": flow.not_received})
+    stopped = [_("Discontinued before d28 (n = %(n)s)") % {"n": _n(flow.discontinued)}]
+    stopped += [f"• {_(reason_label(r))} (n = {n})" for r, n in flow.discontinued_reasons]
     if flow.discontinued_grades:
         grades = ", ".join(f"{g}: {n}" for g, n in flow.discontinued_grades)
-        stopped.append(f"Baseline aGVHD grade {grades}")
-    pp = [f"Per-protocol set (n = {_n(flow.per_protocol)})"]
-    pp.append(f"Excluded, < 8 infusions (n = {_n(flow.excluded_from_pp)})")
+        stopped.append(_("Baseline aGVHD grade %(grades)s") % {"grades": grades})
+    pp = [_("Per-protocol set (n = %(n)s)") % {"n": _n(flow.per_protocol)}]
+    pp.append(_("Excluded, < 8 infusions (n = %(n)s)") % {"n": _n(flow.excluded_from_pp)})
     if flow.pp_discontinued_after_8:
         pp.append(
-            f"Incl. stopped before d28 after 8 infusions (n = {flow.pp_discontinued_after_8})"
+            _("Incl. stopped before d28 after 8 infusions (n = %(n)s)")
+            % {"n": flow.pp_discontinued_after_8}
         )
     analysed = [
-        "Analysed",
-        f"Intention-to-treat (n = {_n(flow.analysed_itt or flow.allocated)})",
-        f"Per-protocol (n = {_n(flow.per_protocol)})",
-        f"Safety (n = {_n(flow.safety)})",
+        _("Analysed"),
+        _("Intention-to-treat (n = %(n)s)") % {"n": _n(flow.analysed_itt or flow.allocated)},
+        _("Per-protocol (n = %(n)s)") % {"n": _n(flow.per_protocol)},
+        _("Safety (n = %(n)s)") % {"n": _n(flow.safety)},
     ]
     return [allocated, stopped, pp, analysed]
 
@@ -274,11 +281,16 @@ def consort_figure(results: Any) -> ReportFigure:
 
     # Enrolment: screened -> excluded (at the side) -> randomized
     screened_bottom = _box(
-        ax, trunk, 0.0, top_w, [f"Assessed for eligibility (n = {_n(view.screened)})"], centred=True
+        ax,
+        trunk,
+        0.0,
+        top_w,
+        [_("Assessed for eligibility (n = %(n)s)") % {"n": _n(view.screened)}],
+        centred=True,
     )
-    excl_lines = [f"Excluded (n = {_n(view.excluded)})"]
-    excl_lines += [f"• {r} (n = {n})" for r, n in view.excluded_reasons]
-    excl_lines += list(view.notes)
+    excl_lines = [_("Excluded (n = %(n)s)") % {"n": _n(view.excluded)}]
+    excl_lines += [f"• {_(r)} (n = {n})" for r, n in view.excluded_reasons]
+    excl_lines += [_(note) for note in view.notes]
     excl_x = max(trunk + 0.4 + excl_w / 2, total_w - excl_w / 2)
     excl_top = screened_bottom - v_gap
     excl_bottom = _box(ax, excl_x, excl_top, excl_w, excl_lines, fill="#F2F2F2")
@@ -288,12 +300,17 @@ def consort_figure(results: Any) -> ReportFigure:
     rand_top = excl_bottom - v_gap
     _arrow(ax, (trunk, branch_y), (trunk, rand_top))
     rand_bottom = _box(
-        ax, trunk, rand_top, top_w, [f"Randomized (n = {_n(view.randomized)})"], centred=True
+        ax,
+        trunk,
+        rand_top,
+        top_w,
+        [_("Randomized (n = %(n)s)") % {"n": _n(view.randomized)}],
+        centred=True,
     )
 
     # One column per arm; the boxes of one stage share their top and height
     columns = [_arm_stage_lines(flow) for flow in view.arms]
-    stage_names = ("Allocation", "Follow-up", "Per-protocol", "Analysis")
+    stage_names = (_("Allocation"), _("Follow-up"), _("Per-protocol"), _("Analysis"))
     split_y = rand_bottom - v_gap * 0.6
     if n_cols > 1:
         _line(ax, [trunk, trunk], [rand_bottom, split_y])
@@ -324,16 +341,16 @@ def consort_figure(results: Any) -> ReportFigure:
     ax.set_xlim(-0.05, right + 0.05)
     ax.set_ylim(lowest - 0.1, 0.1)
     fig.set_size_inches(right + 0.1, -lowest + 0.2)
-    title = "CONSORT flow diagram"
-    caption = (
+    title = _("CONSORT flow diagram")
+    caption = _(
         "Flow of patients through the trial, counted from the data: screened, excluded (with "
         "reasons), randomized, allocated, infused, discontinued before d28 (with reasons, aGVHD "
         "grade and causes of death), per-protocol set and analysed. The per-protocol set "
         "follows the literal definition, ≥ 8 infusions received (see Notes)."
     )
     if view.blinded:
-        title += " (blinded: arms pooled)"
-        caption = "Blinded data review: the flow of all patients, arms pooled. " + caption
+        title += _(" (blinded: arms pooled)")
+        caption = _("Blinded data review: the flow of all patients, arms pooled. ") + caption
     return ReportFigure("figure1_consort", "1", title, caption, fig)
 
 
@@ -363,7 +380,7 @@ def _counts(row: Any, arm: str) -> tuple[int, int] | None:
 def response_figure(results: Any) -> ReportFigure:
     """Figure 2: ORR d28, ORR d56 and DCR by arm, ITT (A-C) and per-protocol (D-F)."""
     fig = _new_figure(11, 7.2)
-    with plt.rc_context(_RC):
+    with plt.rc_context(_rc()):
         axes = fig.subplots(2, 3, sharey=True)
     for (letter, endpoint, population), ax in zip(_RESPONSE_PANELS, axes.flat, strict=True):
         row = _table2_row(results.table2, endpoint, population, "all")
@@ -373,7 +390,7 @@ def response_figure(results: Any) -> ReportFigure:
         ax.set_yticks([0, 20, 40, 60, 80, 100])
         ax.set_xlim(-0.7, 1.7)
         if row is None:
-            ax.text(0.5, 50, "not available", ha="center", color="#777777")
+            ax.text(0.5, 50, _("not available"), ha="center", color="#777777")
             ax.set_xticks([])
             continue
         heights = []
@@ -397,16 +414,16 @@ def response_figure(results: Any) -> ReportFigure:
             p_text += f" ({style.test_label(test)})"
         ax.text(0.5, top + 1.5, p_text, ha="center", va="bottom", fontsize=9)
     for ax in axes[:, 0]:
-        ax.set_ylabel("Patients responding (%)")
+        ax.set_ylabel(_("Patients responding (%)"))
     fig.tight_layout()
-    caption = (
+    caption = _(
         "Efficacy by arm. A ORR at d28, B ORR at d56 and C DCR in the intention-to-treat set; "
         "D-F the same in the per-protocol set. Bars show the percentage of patients, labels the "
         "count (x/n); p-values by the analysis plan's rule (Pearson chi-square, continuity-"
         "corrected chi-square or Fisher's exact test, named in brackets). ORR overall response "
         "rate, DCR durable complete response, ITT intention-to-treat, PP per-protocol."
     )
-    return ReportFigure("figure2_response", "2", "Response by arm", caption, fig)
+    return ReportFigure("figure2_response", "2", _("Response by arm"), caption, fig)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,7 +469,7 @@ def _summary_row(results: Any, endpoint: str, population: str) -> Any:
 def _annotation(row: Any, arms: Sequence[str], survival: bool) -> str:
     if row is None:
         return ""
-    lines = ["2-year estimate (95% CI)"]
+    lines = [_("2-year estimate (95% CI)")]
     for arm in arms:
         key = style.arm_key(arm)
         prefix = key if key != "pooled" else "pooled"
@@ -533,7 +550,7 @@ def _risk_table(
     ax.text(
         0.0,
         len(arms),
-        "Number at risk",
+        _("Number at risk"),
         fontsize=9,
         fontweight="bold",
         ha="left",
@@ -556,7 +573,7 @@ def _risk_table(
             transform=left,
         )
         rows = sub[sub["arm"].astype(str) == str(arm)]
-        for _, r in rows.iterrows():
+        for _i, r in rows.iterrows():
             t = float(r["time_months"])
             if xlim[0] - 1e-9 <= t <= xlim[1] + 1e-9:
                 ax.text(
@@ -606,8 +623,8 @@ def _curve_panel(
     ax.set_yticks([0, 20, 40, 60, 80, 100])
     ticks = np.arange(0, xmax + 0.01, 6)
     ax.set_xticks(ticks)
-    ax.set_xlabel("Months since randomization")
-    ax.set_ylabel("Survival probability (%)" if survival else "Cumulative incidence (%)")
+    ax.set_xlabel(_("Months since randomization"))
+    ax.set_ylabel(_("Survival probability (%)") if survival else _("Cumulative incidence (%)"))
     ax.axvline(24, color="#999999", lw=0.8, ls=":")
     ax.set_title(f"{letter}\u2002{style.endpoint_label(endpoint)}", loc="left")
     note = _annotation(_summary_row(results, endpoint, population), arms, survival)
@@ -644,7 +661,7 @@ def outcome_curves_figure(results: Any, population: str) -> ReportFigure | None:
     xmax = float(math.ceil(max(curves["time_months"].max(), 24.0) / 6.0) * 6.0)
     height = 4.5 * n_rows + 0.5
     fig = _new_figure(5.6 * n_cols, height)
-    with plt.rc_context(_RC):
+    with plt.rc_context(_rc()):
         grid = fig.add_gridspec(
             n_rows,
             n_cols,
@@ -692,16 +709,16 @@ def outcome_curves_figure(results: Any, population: str) -> ReportFigure | None:
     panels = "; ".join(
         f"{'ABCDEFGHIJ'[i]} {style.endpoint_label(e)}" for i, e in enumerate(endpoints)
     )
-    caption = (
-        f"Outcomes in the {set_name}: {panels}. Cumulative incidence (Aalen-Johansen; Gray's "
+    caption = _(
+        "Outcomes in the %(set)s: %(panels)s. Cumulative incidence (Aalen-Johansen; Gray's "
         "test; Fine-Gray HR) for chronic GVHD (competing: relapse, death without cGVHD), "
         "moderate-to-severe chronic GVHD, NRM (competing: relapse) and relapse (competing: "
-        "NRM); Kaplan-Meier (log-rank; Cox HR) for OS and FFS. Shaded bands are 95% CIs; the "
+        "NRM); Kaplan-Meier (log-rank; Cox HR) for OS and FFS. Shaded bands are 95%% CIs; the "
         "dotted line marks 2 years; numbers at risk beneath each panel."
-    )
+    ) % {"set": set_name, "panels": panels}
     if results.blinded:
-        caption = "Blinded data review, all patients pooled. " + caption
-    title = f"Outcomes, {set_name}"
+        caption = _("Blinded data review, all patients pooled. ") + caption
+    title = _("Outcomes, %(set)s") % {"set": set_name}
     return ReportFigure(
         f"figure{number}_outcomes_{population.lower()}", number, title, caption, fig
     )
@@ -749,13 +766,13 @@ def forest_figure(results: Any, endpoint: str = "ORR_D28") -> ReportFigure | Non
                 order.index(ir[1]["subgroup"]) if ir[1]["subgroup"] in order else len(order)
             ),
         )
-        for _, r in keyed:
+        for _key, r in keyed:
             rows.append(("row", r))
     if not rows:
         return None
     n = len(rows)
     fig = _new_figure(11, 0.34 * n + 1.5)
-    with plt.rc_context(_RC):
+    with plt.rc_context(_rc()):
         grid = fig.add_gridspec(
             1,
             3,
@@ -782,9 +799,9 @@ def forest_figure(results: Any, endpoint: str = "ORR_D28") -> ReportFigure | Non
     mid.spines["left"].set_visible(False)
     mid.set_yticks([])
     mid.axvline(1.0, color="#555555", lw=1)
-    mid.set_xlabel("Odds ratio (log scale)")
+    mid.set_xlabel(_("Odds ratio (log scale)"))
     head_y = -0.9
-    left.text(0.0, head_y, "Subgroup", fontweight="bold", va="center")
+    left.text(0.0, head_y, _("Subgroup"), fontweight="bold", va="center")
     left.text(
         0.62,
         head_y,
@@ -797,18 +814,18 @@ def forest_figure(results: Any, endpoint: str = "ORR_D28") -> ReportFigure | Non
     left.text(
         0.86,
         head_y,
-        "Control",
+        style.ARM_LABELS["control"],
         fontweight="bold",
         va="center",
         ha="center",
         color=style.ARM_COLOURS["control"],
     )
-    right.text(0.0, head_y, "OR (95% CI)", fontweight="bold", va="center")
+    right.text(0.0, head_y, _("OR (95% CI)"), fontweight="bold", va="center")
     right.text(0.80, head_y, "p", fontweight="bold", va="center")
     mid.text(
-        0.9, head_y, "← favours control", ha="right", va="center", fontsize=8.5, color="#444444"
+        0.9, head_y, _("← favours control"), ha="right", va="center", fontsize=8.5, color="#444444"
     )
-    mid.text(1.1, head_y, "favours MSC →", ha="left", va="center", fontsize=8.5, color="#444444")
+    mid.text(1.1, head_y, _("favours MSC →"), ha="left", va="center", fontsize=8.5, color="#444444")
     for y, (kind, payload) in enumerate(rows):
         if kind == "header":
             left.text(0.0, y, payload, fontweight="bold", va="center", fontsize=10)
@@ -828,12 +845,12 @@ def forest_figure(results: Any, endpoint: str = "ORR_D28") -> ReportFigure | Non
             left.text(xpos, y, text, va="center", ha="center")
         est, low, high = _odds_ratio(r)
         finite = all(math.isfinite(v) and v > 0 for v in (est, low, high)) and (
-            style.format_ratio(est, low, high) != "not estimable"
+            style.format_ratio(est, low, high) != style.not_estimable()
         )
         p_text = style.format_p(_value(r, "p_value")).replace("p = ", "").replace("p ", "")
         right.text(0.80, y, p_text, va="center")
         if not finite:
-            right.text(0.0, y, "not estimable", va="center", color="#777777")
+            right.text(0.0, y, _("not estimable"), va="center", color="#777777")
             continue
         right.text(0.0, y, style.format_ratio(est, low, high), va="center")
         lo_c, hi_c = max(low, lo_lim), min(high, hi_lim)
@@ -848,17 +865,17 @@ def forest_figure(results: Any, endpoint: str = "ORR_D28") -> ReportFigure | Non
             color=style.ARM_COLOURS["msc"] if overall else "#222222",
             ms=8 if overall else 6,
         )
-    caption = (
-        f"{style.endpoint_label(endpoint)}: odds ratio of response, MSC versus control, overall "
+    caption = _(
+        "%(endpoint)s: odds ratio of response, MSC versus control, overall "
         "and by subgroup (aGVHD grade, organ involved, number of organs, steroid response), in "
         "the intention-to-treat and per-protocol sets (Table 2, Table S2). Horizontal lines are "
-        "Woolf 95% CIs (arrows: beyond the axis); OR > 1 favours MSC. Counts are responders/"
+        "Woolf 95%% CIs (arrows: beyond the axis); OR > 1 favours MSC. Counts are responders/"
         "patients. Subgroup analyses are exploratory; the paper reports them as a table only."
-    )
+    ) % {"endpoint": style.endpoint_label(endpoint)}
     return ReportFigure(
         "figure4_forest",
         "4",
-        f"{style.endpoint_label(endpoint)} by subgroup (forest plot)",
+        _("%(endpoint)s by subgroup (forest plot)") % {"endpoint": style.endpoint_label(endpoint)},
         caption,
         fig,
     )
@@ -898,7 +915,7 @@ def save_figure(fig: ReportFigure, folder: Path) -> dict[str, Path]:
     paths = {}
     for fmt in ("png", "svg"):
         path = folder / f"{fig.name}.{fmt}"
-        with plt.rc_context(_RC):
+        with plt.rc_context(_rc()):
             fig.figure.savefig(
                 path,
                 format=fmt,
@@ -914,7 +931,7 @@ def figure_svg(fig: ReportFigure) -> str:
     """The figure as an inline ``<svg>`` element: no XML prolog or metadata, ids prefixed with
     the figure name so that several figures can share one HTML page."""
     buffer = io.StringIO()
-    with plt.rc_context(_RC):
+    with plt.rc_context(_rc()):
         fig.figure.savefig(
             buffer, format="svg", bbox_inches="tight", facecolor="white", metadata={"Date": None}
         )

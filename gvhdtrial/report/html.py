@@ -17,6 +17,7 @@ from great_tables import GT, loc
 from great_tables import style as gt_style
 
 from gvhdtrial import __version__
+from gvhdtrial.i18n import N_, _, current
 from gvhdtrial.report import style
 from gvhdtrial.report import tables as t
 from gvhdtrial.report.figures import ReportFigure, figure_svg
@@ -24,7 +25,8 @@ from gvhdtrial.report.figures import ReportFigure, figure_svg
 _CSS = """
 :root { --msc: %(msc)s; --control: %(control)s; --ink: #1a1a1a; --muted: #555; }
 * { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: var(--ink);
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, "Noto Sans CJK SC",
+       "WenQuanYi Micro Hei", "Droid Sans Fallback", sans-serif; color: var(--ink);
        max-width: 1180px; margin: 0 auto; padding: 0 24px 48px; line-height: 1.45;
        font-size: 14px; background: #fff; }
 h1 { font-size: 26px; margin: 18px 0 4px; }
@@ -54,10 +56,11 @@ figcaption b { color: var(--ink); }
 .key .v { font-size: 18px; font-weight: bold; }
 .msc { color: var(--msc); } .control { color: var(--control); }
 ul.notes li { margin-bottom: 6px; }
-@page { size: A4; margin: 14mm 11mm 14mm 11mm; font-family: "DejaVu Sans", sans-serif;
+@page { size: A4; margin: 14mm 11mm 14mm 11mm;
+  font-family: "DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif;
   @top-center { content: "%(statement)s"; color: #8b0000; font-weight: bold; font-size: 9pt; }
-  @bottom-left { content: "gvhdtrial analysis report"; color: #777; font-size: 8pt; }
-  @bottom-right { content: "page " counter(page) " of " counter(pages); color: #777;
+  @bottom-left { content: "%(footer)s"; color: #777; font-size: 8pt; }
+  @bottom-right { content: "%(page)s"; color: #777;
                   font-size: 8pt; }
 }
 @media print {
@@ -84,22 +87,36 @@ def _css_string(text: str) -> str:
 
 def _banner(results: Any) -> str:
     statement = html.escape(results.synthetic_statement or "SYNTHETIC reconstruction")
-    sub = " — blinded data review, arms pooled" if results.blinded else ""
+    sub = _(" — blinded data review, arms pooled") if results.blinded else ""
     return f'<div class="banner">{statement}<span class="sub">{html.escape(sub)}</span></div>'
+
+
+def _cell_text(text: str) -> str:
+    """A table cell in the report's language: a label found in the catalogue is translated
+    (its indent kept), anything else (numbers, counts, identifiers) is left as it is."""
+    stripped = text.lstrip()
+    return text[: len(text) - len(stripped)] + _(stripped) if stripped else text
 
 
 def _gt_html(table: t.DisplayTable) -> str:
     """One table through great_tables, with a fixed id so the output is reproducible."""
     frame = table.frame.copy()
     if frame.empty:
-        return f'<p class="footnote">{html.escape(table.title)}: no rows.</p>'
+        return f'<p class="footnote">{html.escape(_(table.title))}: {_("no rows.")}</p>'
     frame.columns = [str(c) for c in frame.columns]
     frame = frame.astype(str)
-    group = table.group_column if table.group_column in frame.columns else None
+    if current() != "en":  # labels and coded cells in the report's language; numbers as they are
+        renamed = {c: _(c) for c in frame.columns}
+        frame = frame.map(_cell_text).rename(columns=renamed)
+        spanners = {_(k): [renamed.get(c, c) for c in v] for k, v in table.spanners.items()}
+        group_column = renamed.get(table.group_column or "", table.group_column)
+    else:
+        spanners, group_column = dict(table.spanners), table.group_column
+    group = group_column if group_column in frame.columns else None
     gt = GT(frame, groupname_col=group, id=f"gt-{table.key}")
-    title = f"{table.label}. {table.title}" if table.label else table.title
-    gt = gt.tab_header(title=title, subtitle=table.subtitle or None)
-    for label, cols in table.spanners.items():
+    title = f"{_(table.label)}. {_(table.title)}" if table.label else _(table.title)
+    gt = gt.tab_header(title=title, subtitle=_(table.subtitle) if table.subtitle else None)
+    for label, cols in spanners.items():
         cols = [c for c in cols if c in frame.columns]
         if cols:
             gt = gt.tab_spanner(label=label, columns=cols)
@@ -116,7 +133,7 @@ def _gt_html(table: t.DisplayTable) -> str:
             locations=loc.body(rows=table.highlight_rows),
         )
     if table.footnote:
-        gt = gt.tab_source_note(table.footnote)
+        gt = gt.tab_source_note(_(table.footnote))
     gt = gt.tab_options(
         table_font_size="13px",
         heading_title_font_size="15px",
@@ -163,9 +180,9 @@ def _key_results(results: Any) -> str:
         ctl = _x_of_n(r["control_x"], r["control_n"])
         test = style.test_label(r["test"])
         boxes.append(
-            f"<div><div>ORR at d28, {html.escape(style.POPULATION_LABELS[pop])}</div>"
-            f'<div class="v"><span class="msc">MSC {msc}</span> vs '
-            f'<span class="control">control {ctl}</span></div>'
+            f"<div><div>{_('ORR at d28')}, {html.escape(style.POPULATION_LABELS[pop])}</div>"
+            f'<div class="v"><span class="msc">{style.ARM_LABELS["msc"]} {msc}</span> vs '
+            f'<span class="control">{style.ARM_LABELS["control"]} {ctl}</span></div>'
             f"<div>OR {style.format_ratio(r['odds_ratio'], r['ci_low'], r['ci_high'])}; "
             f"{style.format_p(r['p_value'])}{f' ({html.escape(test)})' if test else ''}"
             "</div></div>"
@@ -175,7 +192,7 @@ def _key_results(results: Any) -> str:
 
 def _meta(meta: Mapping[str, Any]) -> str:
     rows = "".join(
-        f"<tr><td><b>{html.escape(str(k))}</b></td><td>{html.escape(str(v))}</td></tr>"
+        f"<tr><td><b>{html.escape(_(str(k)))}</b></td><td>{html.escape(_(str(v)))}</td></tr>"
         for k, v in meta.items()
     )
     return f'<table class="meta">{rows}</table>'
@@ -189,6 +206,7 @@ class _Doc:
 
     def section(self, key: str, title: str, body: Sequence[str], first: bool = False) -> None:
         key = f"section-{key}"  # tables and figures use the bare names
+        title = _(title)
         self.toc.append((key, title))
         cls = "major first" if first else "major"
         self.parts.append(
@@ -210,29 +228,30 @@ def render_html(
     def fig(number: str) -> str:
         return _figure_html(figs[number]) if number in figs else ""
 
-    notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in results.notes)
+    notes = "".join(f"<li>{html.escape(_(str(n)))}</li>" for n in results.notes)
     doc.section(
         "notes",
-        "About this report",
+        N_("About this report"),
         [
-            '<div class="blinded">Blinded data review: arms are pooled; no comparison between '
-            "arms is shown.</div>"
+            '<div class="blinded">'
+            + _("Blinded data review: arms are pooled; no comparison between arms is shown.")
+            + "</div>"
             if blinded
             else "",
             _key_results(results),
-            "<h3>Notes</h3>",
-            f'<ul class="notes">{notes}</ul>' if notes else "<p>No notes.</p>",
+            f"<h3>{_('Notes')}</h3>",
+            f'<ul class="notes">{notes}</ul>' if notes else f"<p>{_('No notes.')}</p>",
         ],
         first=True,
     )
-    doc.section("consort", "Patients (CONSORT)", [fig("1"), _gt_html(t.consort_table(results))])
-    doc.section("baseline", "Baseline characteristics", [_gt_html(t.table1(results))])
+    doc.section("consort", N_("Patients (CONSORT)"), [fig("1"), _gt_html(t.consort_table(results))])
+    doc.section("baseline", N_("Baseline characteristics"), [_gt_html(t.table1(results))])
     if blinded:
-        doc.section("efficacy", "Response (pooled)", [_gt_html(t.table2(results))])
+        doc.section("efficacy", N_("Response (pooled)"), [_gt_html(t.table2(results))])
     else:
         doc.section(
             "efficacy",
-            "Efficacy: response",
+            N_("Efficacy: response"),
             [
                 fig("2"),
                 _gt_html(t.table2(results)),
@@ -243,48 +262,57 @@ def render_html(
         )
     doc.section(
         "outcomes",
-        "Outcomes: chronic GVHD, NRM, relapse, FFS and OS",
+        N_("Outcomes: chronic GVHD, NRM, relapse, FFS and OS"),
         [fig("3"), fig("S1"), _gt_html(t.survival_summary(results))],
     )
     if results.posthoc:
         doc.section(
             "posthoc",
-            "Post-hoc analyses (Tables S1, S3, S5, S6)",
+            N_("Post-hoc analyses (Tables S1, S3, S5, S6)"),
             [_gt_html(x) for x in t.posthoc_tables(results)],
         )
     doc.section(
         "safety",
-        "Safety",
+        N_("Safety"),
         [_gt_html(t.table3(results)), _gt_html(t.safety_summary(results))],
     )
     doc.section(
         "published",
-        "Published versus reproduced",
+        N_("Published versus reproduced"),
         [
-            "<p>Every number of the paper (Tables 1-3, Results, Abstract) next to the number "
-            "computed here from the patient-level data. Rows that differ are shaded.</p>",
+            "<p>"
+            + _(
+                "Every number of the paper (Tables 1-3, Results, Abstract) next to the number "
+                "computed here from the patient-level data. Rows that differ are shaded."
+            )
+            + "</p>",
             _gt_html(t.published_summary(results)),
             _gt_html(t.published_vs_reproduced(results)),
             _gt_html(t.extras(results)),
         ],
     )
-    doc.section("config", "Configuration", [_gt_html(t.configuration(results))])
+    doc.section("config", N_("Configuration"), [_gt_html(t.configuration(results))])
 
     toc = "".join(f'<li><a href="#{key}">{html.escape(title)}</a></li>' for key, title in doc.toc)
-    meta_html = _meta({**(meta or {}), "Report": f"gvhdtrial {__version__}"})
+    meta_html = _meta({**(meta or {}), N_("Report"): f"gvhdtrial {__version__}"})
     statement = html.escape(results.synthetic_statement or "SYNTHETIC reconstruction")
     colours = {
         "msc": style.ARM_COLOURS["msc"],
         "control": style.ARM_COLOURS["control"],
         "statement": _css_string(results.synthetic_statement or "SYNTHETIC reconstruction"),
+        "footer": _css_string(_("gvhdtrial analysis report")),
+        "page": _css_string(_("page %(page)s of %(pages)s"))
+        .replace("%(page)s", '" counter(page) "')
+        .replace("%(pages)s", '" counter(pages) "'),
     }
     out = io.StringIO()
     out.write(
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{"zh-Hans" if current() == "zh" else "en"}">'
+        '<head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>gvhdtrial report — {statement}</title>"
+        f"<title>{_('gvhdtrial report')} — {statement}</title>"
         f"<style>{_CSS % colours}</style></head><body>"
-        f"{_banner(results)}<h1>Steroid-refractory aGVHD trial: analysis report</h1>"
+        f"{_banner(results)}<h1>{_('Steroid-refractory aGVHD trial: analysis report')}</h1>"
         f"{meta_html}<nav><ol>{toc}</ol></nav>"
     )
     out.write("".join(doc.parts))

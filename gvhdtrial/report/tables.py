@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from gvhdtrial.i18n import gettext
 from gvhdtrial.report import style
 from gvhdtrial.report.consort import consort_rows, consort_view
 
@@ -404,7 +405,7 @@ def posthoc_tables(results: Any) -> list[DisplayTable]:
             DisplayTable(
                 f"posthoc-{key.replace(':', '-')}-uni",
                 table,
-                f"Univariable analysis: {what}",
+                gettext("Univariable analysis: %(what)s") % {"what": what},
                 pd.DataFrame(rows),
                 highlight_rows=selected,
                 highlight_colour="#E3EEF9",
@@ -420,12 +421,13 @@ def posthoc_tables(results: Any) -> list[DisplayTable]:
             }
             for _, r in multi.iterrows()
         ]
-        frame = pd.DataFrame(mrows) if mrows else pd.DataFrame({"Term": ["(no variable selected)"]})
+        none = gettext("(no variable selected)")
+        frame = pd.DataFrame(mrows) if mrows else pd.DataFrame({"Term": [none]})
         out.append(
             DisplayTable(
                 f"posthoc-{key.replace(':', '-')}-multi",
                 table,
-                f"Multivariable analysis: {what}",
+                gettext("Multivariable analysis: %(what)s") % {"what": what},
                 frame,
                 subtitle="variables with p < 0.1 in the univariable analysis",
             )

@@ -123,3 +123,16 @@ def test_cli_writes_the_dictionary_and_validates(tmp_path: Path, folder: Path) -
     (folder / "sites.csv").write_text("site_id,name,city,country\nS01,,Tianjin,China\n")
     result = runner.invoke(app, ["validate", str(folder)])
     assert result.exit_code == 1
+
+
+def test_every_field_has_a_chinese_meaning_and_chinese_choice_labels() -> None:
+    """Issue 11: the dictionary carries its labels in both languages (the Chinese ones from
+    the committed catalogue gvhdtrial/locale/zh_Hans)."""
+    frame = data_dictionary()
+    cjk = frame["meaning_zh"].str.contains(r"[\u4e00-\u9fff]")
+    assert cjk.all(), frame.loc[~cjk, ["table", "field", "meaning_zh"]]
+    sex = frame[(frame["table"] == "patients") & (frame["field"] == "sex")].iloc[0]
+    assert sex["meaning_zh"] == "性别"
+    assert sex["allowed_values_zh"] == "male = 男 | female = 女"
+    arm = frame[(frame["table"] == "randomization") & (frame["field"] == "arm")].iloc[0]
+    assert "设盲数据中省略" in arm["meaning_zh"]

@@ -27,7 +27,7 @@ from django.test import Client
 
 from gvhdtrial.web.sites.models import user_language
 
-from .conftest import Trial
+from .conftest import Trial, screen
 from .test_blinding_crawl import _web_urls, _world
 
 ROLES = ("investigator", "pharmacist", "datamanager", "monitor", "statistician", "admin")
@@ -43,7 +43,7 @@ ALLOWED = frozenset(
     UCB AML ALL MDS CML CLL NHL MM HLA TBI MTX CNI ATG MMF CsA ID IDs API JSON CSV PDF HTML SVG
     PNG ZIP URL UTC SHA MOD CI OR HR SD IQR ITT PP FAS SAP KM mg dL mL kg µmol mmol ChiCTR BMC
     Jiang et al REDCap Chromium Excel BOM UTF QR OpenAPI docs schema openapi json api II III IV
-    NYHA VOD SOS TA TMA DLI INR EB MPN mol
+    NYHA VOD SOS TA TMA DLI INR EB MPN mol DCR NRM OS FFS cGVHD CD
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 #: Values the crawl's world enters as data (free text typed by a user, demo user names, agents
@@ -243,3 +243,71 @@ def test_every_page_in_english_has_no_chinese(trial: Trial, world: dict[str, lis
     }
     assert sum(len(s) for s in pages.values()) > 150
     assert not chinese, chinese
+
+
+def test_notifications_and_emails_reach_each_user_in_their_language(
+    trial: Trial, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An emergency unblinding notifies the data manager, statistician, administrator and the
+    site's investigators: each reads it in the language they chose (the in-app notification
+    and the e-mail), and neither language names the arm."""
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+
+    from gvhdtrial.web.randomization.services import randomize
+    from gvhdtrial.web.sites.models import set_user_language
+    from gvhdtrial.web.unblinding.models import Notification
+    from gvhdtrial.web.unblinding.services import emergency_unblind
+
+    from .conftest import PASSWORD, screen
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    users = get_user_model().objects
+    set_user_language(users.get(username="datamanager"), "zh-hans")
+    set_user_language(users.get(username="admin"), "en-gb")
+    patient = screen(trial)
+    randomize(trial.actor("investigator"), patient.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        emergency_unblind(
+            trial.actor("investigator"), patient.pk, "anaphylaxis, need arm", PASSWORD
+        )
+    zh = Notification.objects.get(recipient__username="datamanager")
+    en = Notification.objects.get(recipient__username="admin")
+    assert zh.subject == f"患者 {patient.code} 紧急揭盲"
+    assert "本消息不包含分组信息" in zh.body
+    assert en.subject == f"Emergency unblinding of patient {patient.code}"
+    subjects = {m.subject: m.to for m in mail.outbox}
+    assert ["datamanager@example.invalid"] in subjects.values()
+    assert subjects[zh.subject] == ["datamanager@example.invalid"]
+    for note in (zh, en):
+        assert not ARM_WORDS_ZH.search(note.subject + note.body)
+
+
+def test_the_excel_export_has_a_bom_and_a_chinese_reader_gets_a_chinese_readme(
+    trial: Trial,
+) -> None:
+    """CSV in UTF-8 for Excel (issue 11): with the option every CSV starts with the UTF-8 byte
+    order mark and is otherwise the same bytes; without it, no BOM (the folder stays
+    byte-reproducible). A Chinese reader's download also holds the README in Chinese."""
+    import io
+    import zipfile
+
+    screen(trial)
+
+    def download(client: Client, **form: str) -> dict[str, bytes]:
+        r = client.post("/exports/", form)
+        assert r.status_code == 200
+        z = zipfile.ZipFile(io.BytesIO(b"".join(r.streaming_content)))
+        return {name.split("/", 1)[1]: z.read(name) for name in z.namelist()}
+
+    plain = download(trial.client("datamanager"))
+    excel = download(_client(trial, "datamanager", "zh-hans"), excel="1")
+    bom = b"\xef\xbb\xbf"
+    csvs = [n for n in plain if n.endswith(".csv")]
+    assert csvs and not any(plain[n].startswith(bom) for n in csvs)
+    for name in csvs:
+        assert excel[name] == bom + plain[name]
+    assert "README.zh-Hans.md" not in plain
+    readme = excel["README.zh-Hans.md"].decode()
+    assert readme.startswith("# 试验数据：") and "设盲（无组别列）" in readme
+    assert excel["README.md"] == plain["README.md"]  # the folder's own README stays English

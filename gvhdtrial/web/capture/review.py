@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from gvhdtrial.data import Problem, TrialDataError
 from gvhdtrial.web.capture.exports import database_tables, digests, export_trial, write_export
@@ -69,7 +70,9 @@ def pooled_review() -> dict[str, Any]:
         trial = load_trial(folder)
         review: dict[str, Any] = {"skipped": len(skipped), "patients": len(trial.patients)}
         if len(trial.randomization) == 0:
-            review["note"] = "No randomized patient has a complete baseline yet: nothing to pool."
+            review["note"] = gettext_lazy(
+                "No randomized patient has a complete baseline yet: nothing to pool."
+            )
         else:
             try:
                 results = analyse(trial)
@@ -77,17 +80,18 @@ def pooled_review() -> dict[str, Any]:
                 review["note"] = f"The pooled analysis could not be made: {type(exc).__name__}."
             else:
                 review["tables"] = [
-                    ("Response (pooled)", _table(results.table2)),
-                    ("Safety summary (pooled)", _table(results.safety_summary)),
-                    ("Adverse events (pooled)", _table(results.table3)),
+                    (gettext_lazy("Response (pooled)"), _table(results.table2)),
+                    (gettext_lazy("Safety summary (pooled)"), _table(results.safety_summary)),
+                    (gettext_lazy("Adverse events (pooled)"), _table(results.table3)),
                 ]
     with _lock:
         _review_cache[key] = review
     return review
 
 
-def report_folder(actor: Actor) -> Path:
-    """The report built from a fresh unblinded export (logged), reused while the data agree."""
+def report_folder(actor: Actor, lang: str = "en") -> Path:
+    """The report built from a fresh unblinded export (logged), reused while the data agree;
+    ``lang`` ``zh`` builds the Chinese report too (into ``<folder>/zh``)."""
     from gvhdtrial.report.build import build_report
 
     root = Path(settings.HOME) / "reports"
@@ -102,4 +106,6 @@ def report_folder(actor: Actor) -> Path:
         if not (target / "data").exists():
             (staging / "data").rename(target / "data")
         shutil.rmtree(staging, ignore_errors=True)
+        if lang != "en" and not (target / lang / "report.html").exists():
+            build_report(target / "data", target / lang, pdf=False, lang=lang)
         return target

@@ -23,9 +23,11 @@ from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gvhdtrial import i18n
-from gvhdtrial.data import TrialDataError
+from gvhdtrial.data import TrialDataError, load_trial
+from gvhdtrial.data.loader import readme_text
 from gvhdtrial.web.capture.exports import export_trial, may_export_unblinded
 from gvhdtrial.web.capture.models import Assessment, ExportLog
 from gvhdtrial.web.capture.review import pooled_review, report_folder
@@ -36,6 +38,9 @@ from gvhdtrial.web.sites.roles import SITE_ROLES, Actor, Role
 from gvhdtrial.web.unblinding.models import trial_is_unblinded
 
 log = logging.getLogger("gvhdtrial.capture")
+
+#: The UTF-8 byte order mark: Excel opens a CSV as UTF-8 (Chinese text intact) only after it.
+EXCEL_BOM = b"\xef\xbb\xbf"
 
 
 def _counts(actor: Actor) -> dict[str, Any]:
@@ -87,7 +92,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     if actor.role in SITE_ROLES:
         return error_page(
-            request, 403, "Exports hold every site's data: site roles may not export."
+            request, 403, _("Exports hold every site's data: site roles may not export.")
         )
     unblinded_allowed = may_export_unblinded(actor)
     if request.method == "POST":
@@ -96,10 +101,17 @@ def exports(request: HttpRequest) -> HttpResponse:
         kind = "blinded" if blinded else "unblinded"
         folder = Path(settings.HOME) / "exports" / f"{stamp}-{actor.username}-{kind}"
         log = export_trial(actor, folder, blinded=blinded)
+        excel = request.POST.get("excel") == "1"
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for path in sorted(Path(log.destination).iterdir()):
-                z.write(path, f"{folder.name}/{path.name}")
+                if excel and path.suffix == ".csv":  # Excel reads UTF-8 only after a BOM
+                    z.writestr(f"{folder.name}/{path.name}", EXCEL_BOM + path.read_bytes())
+                else:
+                    z.write(path, f"{folder.name}/{path.name}")
+            if i18n.current() == "zh":  # the README in the reader's language too
+                info = load_trial(Path(log.destination)).info
+                z.writestr(f"{folder.name}/README.zh-Hans.md", readme_text(info, "zh"))
         buf.seek(0)
         return FileResponse(buf, as_attachment=True, filename=f"{folder.name}.zip")
     logs = ExportLog.objects.select_related("by").order_by("-at")[:50]
@@ -116,17 +128,26 @@ def analysis_report(request: HttpRequest) -> HttpResponse:
         return error_page(
             request,
             403,
-            "The analysis report opens to the unblinded statistician after the database is "
-            "locked and the trial is unblinded. Until then, see the pooled data review.",
+            _(
+                "The analysis report opens to the unblinded statistician after the database is "
+                "locked and the trial is unblinded. Until then, see the pooled data review."
+            ),
         )
     try:
-        folder = report_folder(actor)
+        lang = i18n.current()
+        folder = report_folder(actor, lang)
+        folder = folder / lang if lang != "en" else folder
     except TrialDataError as exc:  # the live data are not yet a complete data set
         problems = "; ".join(str(p) for p in exc.problems[:5])
         return error_page(
-            request, 422, f"The exported data do not load ({len(exc.problems)}): {problems}"
+            request,
+            422,
+            _("The exported data do not load (%(n)s): %(problems)s")
+            % {"n": len(exc.problems), "problems": problems},
         )
     except Exception as exc:  # e.g. too few patients for a model: say so instead of a 500
         log.exception("analysis report failed")
-        return error_page(request, 500, f"The report could not be built: {exc}")
+        return error_page(
+            request, 500, _("The report could not be built: %(error)s") % {"error": exc}
+        )
     return FileResponse(open(folder / "report.html", "rb"), content_type="text/html")

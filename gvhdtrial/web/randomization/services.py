@@ -361,13 +361,21 @@ def _as_datetime(value: object) -> datetime:
 
 def _report_exhausted(stratum: str, patient: PatientRef) -> None:
     log.error("randomization schedule exhausted: stratum %s (patient %s refused)", stratum, patient)
-    from gvhdtrial.web.unblinding.services import notify_roles
+    from django.utils.translation import gettext_noop
+
+    from gvhdtrial.web.unblinding.services import Localized, notify_roles
 
     notify_roles(
         (Role.STATISTICIAN, Role.ADMINISTRATOR),
-        subject=f"Randomization schedule exhausted for stratum {stratum}",
-        body=(
-            f"Patient {patient.code} could not be randomized: stratum {stratum} has no unused "
-            "slot. Extend the schedule."
+        subject=Localized(
+            gettext_noop("Randomization schedule exhausted for stratum %(stratum)s"),
+            {"stratum": stratum},
+        ),
+        body=Localized(
+            gettext_noop(
+                "Patient %(code)s could not be randomized: stratum %(stratum)s has no unused "
+                "slot. Extend the schedule."
+            ),
+            {"code": patient.code, "stratum": stratum},
         ),
     )

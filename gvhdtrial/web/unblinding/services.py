@@ -8,14 +8,16 @@ Trial-level unblinding is possible only after the database lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from gvhdtrial.web.blinding import slot_arm
@@ -24,7 +26,7 @@ from gvhdtrial.web.gateway import write
 from gvhdtrial.web.lock.models import database_is_locked
 from gvhdtrial.web.patients.services import get_patient
 from gvhdtrial.web.randomization.models import Slot
-from gvhdtrial.web.sites.models import Membership
+from gvhdtrial.web.sites.models import Membership, user_language
 from gvhdtrial.web.sites.roles import Actor, Permission, Role
 from gvhdtrial.web.unblinding.models import EmergencyUnblinding, Notification, TrialUnblinding
 
@@ -54,20 +56,47 @@ def _recipients(roles: Iterable[Role], site_code: str | None = None) -> list[Mem
     return out
 
 
-def _notify(audit: object, members: Iterable[Membership], subject: str, body: str) -> None:
-    emails = []
+@dataclass(frozen=True)
+class Localized:
+    """A message rendered in each recipient's language: ``template`` is an English msgid
+    (marked with ``gettext_noop``), ``params`` fill its ``%(name)s`` placeholders."""
+
+    template: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return gettext(self.template) % {k: str(v) for k, v in self.params.items()}
+
+
+Text = str | Localized
+
+
+def _in_language_of(user: object, text: Text) -> str:
+    language = user_language(user) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return str(text)
+
+
+def _notify(audit: object, members: Iterable[Membership], subject: Text, body: Text) -> None:
+    """An in-app notification and an e-mail for each member, in the member's language."""
+    mails: dict[tuple[str, str], list[str]] = {}
     for m in members:
+        subject_text, body_text = _in_language_of(m.user, subject), _in_language_of(m.user, body)
         note = Notification.objects.create(
-            recipient=m.user, created_at=timezone.now(), subject=subject, body=body
+            recipient=m.user, created_at=timezone.now(), subject=subject_text, body=body_text
         )
         audit.created(note)  # type: ignore[attr-defined]
         if m.user.email:
-            emails.append(m.user.email)
-    if emails:
-        transaction.on_commit(lambda: send_mail(subject, body, None, emails, fail_silently=True))
+            mails.setdefault((subject_text, body_text), []).append(m.user.email)
+    for (subject_text, body_text), emails in mails.items():
+        transaction.on_commit(
+            lambda s=subject_text, b=body_text, e=emails: send_mail(  # type: ignore[misc]
+                s, b, None, e, fail_silently=True
+            )
+        )
 
 
-def notify_roles(roles: Iterable[Role], subject: str, body: str) -> None:
+def notify_roles(roles: Iterable[Role], subject: Text, body: Text) -> None:
     """Send an in-app notification (and email) to every user holding one of ``roles``."""
     with write(None, reason="notification", when_locked=True, username="system") as audit:
         _notify(audit, _recipients(roles), subject, body)
@@ -78,7 +107,9 @@ def emergency_unblind(actor: Actor, patient_id: int, reason: str, password: str)
     patient = get_patient(actor, patient_id)
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_CHARS:
-        raise Invalid(f"A reason of at least {MIN_REASON_CHARS} characters is required.")
+        raise Invalid(
+            _("A reason of at least %(n)s characters is required.") % {"n": MIN_REASON_CHARS}
+        )
     user = get_user_model().objects.get(pk=actor.user_id)
     if not user.check_password(password or ""):
         raise Forbidden(_("The password is not correct: the patient was not unblinded."))
@@ -90,8 +121,8 @@ def emergency_unblind(actor: Actor, patient_id: int, reason: str, password: str)
         if existing is not None:
             if existing.by_id != actor.user_id:
                 raise Refused(
-                    f"Already unblinded by {existing.by.get_username()} at "
-                    f"{existing.at:%Y-%m-%d %H:%M} UTC; ask them or the statistician."
+                    _("Already unblinded by %(user)s at %(at)s UTC; ask them or the statistician.")
+                    % {"user": existing.by.get_username(), "at": f"{existing.at:%Y-%m-%d %H:%M}"}
                 )
             record = existing
         else:
@@ -99,11 +130,22 @@ def emergency_unblind(actor: Actor, patient_id: int, reason: str, password: str)
                 patient=patient, by=user, at=audit.now, reason=reason
             )
             audit.created(record)
-            subject = f"Emergency unblinding of patient {patient.code}"
-            body = (
-                f"Patient {patient.code} (site {patient.site.code}) was emergency-unblinded by "
-                f"{user.get_username()} at {audit.now:%Y-%m-%d %H:%M:%S} UTC.\nReason: {reason}\n"
-                "The allocation is not included in this message."
+            subject = Localized(
+                gettext_noop("Emergency unblinding of patient %(code)s"), {"code": patient.code}
+            )
+            body = Localized(
+                gettext_noop(
+                    "Patient %(code)s (site %(site)s) was emergency-unblinded by %(user)s at "
+                    "%(at)s UTC.\nReason: %(reason)s\n"
+                    "The allocation is not included in this message."
+                ),
+                {
+                    "code": patient.code,
+                    "site": patient.site.code,
+                    "user": user.get_username(),
+                    "at": f"{audit.now:%Y-%m-%d %H:%M:%S}",
+                    "reason": reason,
+                },
             )
             members = _recipients(
                 (Role.INVESTIGATOR, Role.DATA_MANAGER, Role.STATISTICIAN, Role.ADMINISTRATOR),
@@ -137,7 +179,12 @@ def trial_unblind(actor: Actor, reason: str, password: str) -> TrialUnblinding:
         _notify(
             audit,
             _recipients(list(Role)),
-            "The trial is unblinded",
-            f"Trial-level unblinding by {actor.username} after database lock. Reason: {reason}",
+            Localized(gettext_noop("The trial is unblinded")),
+            Localized(
+                gettext_noop(
+                    "Trial-level unblinding by %(user)s after database lock. Reason: %(reason)s"
+                ),
+                {"user": actor.username, "reason": reason},
+            ),
         )
     return record
