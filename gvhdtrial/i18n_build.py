@@ -123,7 +123,7 @@ def report_messages(data: Path | None = None) -> Iterator[tuple[str, str]]:
             for c in raw.columns:
                 if _is_message(str(c)):
                     yield str(c), f"{where}: raw table"
-            for col in ("endpoint", "event", "group", "quantity", "arm", "population"):
+            for col in ("endpoint", "event", "group", "quantity", "arm", "population", "subgroup"):
                 if col in raw.columns:
                     for v in raw[col].dropna().astype(str).unique():
                         if _is_message(v.strip()):

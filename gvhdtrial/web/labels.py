@@ -58,6 +58,14 @@ LABELS: dict[str, str] = {
     # arms (shown to the unblinded statistician only)
     "placebo": _("placebo"),
     "control": _("control"),
+    # query thread actions
+    "raise": _("raised"),
+    "answer": _("answered"),
+    "close": _("closed"),
+    "reopen": _("reopened"),
+    # day 0 of the visit calendar
+    "first infusion": _("first infusion"),
+    "randomization": _("randomization"),
     # visits
     "screening": _("screening"),
     "steroid_start": _("steroid start"),
