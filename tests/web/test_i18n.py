@@ -191,6 +191,15 @@ def test_the_language_switch_is_kept_per_user_and_by_cookie(trial: Trial) -> Non
     assert _language_of(trial, "investigator") == "en-gb"
 
 
+def test_dates_follow_the_page_language(trial: Trial) -> None:
+    """Django's locale formats (en_GB, zh_Hans): the consent date 2024-01-02 as each reads it."""
+    screen(trial)  # consent signed 2024-01-02 (conftest)
+    zh = _client(trial, "investigator", "zh-hans").get("/patients/").content.decode()
+    en = _client(trial, "monitor", "en-gb").get("/patients/").content.decode()
+    assert "2024年1月2日" in zh and "2 Jan 2024" not in zh
+    assert "2 Jan 2024" in en and "2024年1月2日" not in en
+
+
 def test_the_scan_finds_an_untranslated_string() -> None:
     html = (
         "<p>患者</p><p>Screen a new patient</p><script>var x = 'Latin';</script>"
