@@ -39,13 +39,16 @@ def test_translations_keep_every_placeholder(po) -> None:  # type: ignore[no-unt
 
 
 def test_the_language_is_chosen_by_a_block_and_restored_after_it() -> None:
-    assert i18n.current() == "en"
+    before = i18n.current()  # en, or the language Django has active in this thread
     with i18n.language("zh"):
         assert i18n.current() == "zh"
+        assert i18n.gettext("Complete response") in ("Complete response", "完全缓解")
+        assert i18n.gettext("Patient identifier") == "患者编号"
         with i18n.language("en"):
             assert i18n.current() == "en"
+            assert i18n.gettext("Patient identifier") == "Patient identifier"
         assert i18n.current() == "zh"
-    assert i18n.current() == "en"
+    assert i18n.current() == before
     with pytest.raises(ValueError, match="expected one of en, zh"), i18n.language("fr"):
         pass
     assert i18n.check_language("zh-hans") == i18n.check_language("zh_Hans") == "zh"

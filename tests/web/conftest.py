@@ -88,3 +88,13 @@ def screen(trial: Trial, who: str = "investigator", consent: bool = True, **answ
         answers={**ELIGIBLE, **answers},
         consent_date=dt.date(2024, 1, 2) if consent else None,
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_language_leaks() -> Any:
+    """A request activates its user's language in the thread (LocaleMiddleware, UserLanguage)
+    and Django leaves it active: reset it so the next test starts in the default language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
