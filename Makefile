@@ -27,7 +27,7 @@ run: $(STAMP)
 	.venv/bin/gvhdtrial web seed --quiet >/dev/null
 	.venv/bin/gvhdtrial import data/reference --if-empty
 	.venv/bin/gvhdtrial export --out $(VAR)/export
-	.venv/bin/gvhdtrial report --data $(VAR)/export --out $(VAR)/report --no-pdf --quiet
+	umask 077 && .venv/bin/gvhdtrial report --data $(VAR)/export --out $(VAR)/report --no-pdf --quiet
 	.venv/bin/gvhdtrial serve --port $(PORT)
 
 ## make test: lint, type-check and the whole test suite

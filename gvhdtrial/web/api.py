@@ -41,18 +41,25 @@ class BearerToken(HttpBearer):
         from gvhdtrial.web.sites.models import Membership, Site
 
         user_model = get_user_model()
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT u.id, u.username, u.is_active, m.id, m.role, s.id, s.code "
+                f"SELECT u.id, u.username, u.is_active, m.id, m.role, s.id, s.code, t.id, "
+                "t.revoked_at IS NULL, t.expires_at > %s "
                 f"FROM {ApiToken._meta.db_table} t "
                 f"JOIN {user_model._meta.db_table} u ON u.id = t.user_id "
                 f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id "
                 f"LEFT JOIN {Site._meta.db_table} s ON s.id = m.site_id "
                 "WHERE t.key_hash = %s",
-                [hash_token(token)],
+                [now, hash_token(token)],
             )
             row = cur.fetchone()
-        if row is None or not row[2]:
+        if row is None or not row[2] or not row[8]:
+            return None  # unknown, deactivated user or revoked: 401
+        if not row[9]:  # expired: refused (401), the expiry recorded in the trail once
+            from gvhdtrial.web.sites.accounts import note_expired_use
+
+            note_expired_use(int(row[7]))
             return None
         user = user_model(id=row[0], username=row[1], is_active=True)
         if row[3] is not None:
@@ -345,7 +352,9 @@ def dispense(request: HttpRequest, patient_id: PatientId, payload: DispenseIn) -
 def emergency_unblinding(request: HttpRequest, patient_id: PatientId, payload: UnblindIn) -> Any:
     from gvhdtrial.web.unblinding.services import emergency_unblind
 
-    result = emergency_unblind(_actor(request), patient_id, payload.reason, payload.password)
+    result = emergency_unblind(
+        _actor(request), patient_id, payload.reason, payload.password, request=request
+    )
     return UnblindOut(**result.__dict__)
 
 

@@ -71,18 +71,71 @@ def seed_command(
     print_credentials(creds, "http://127.0.0.1:8000/")
 
 
-@web_app.command("token")
-def token_command(
+token_app = typer.Typer(help="API bearer tokens: create, list, revoke.", no_args_is_help=True)
+web_app.add_typer(token_app, name="token")
+OPERATOR = "operator (command line)"
+
+
+@token_app.command("create")
+def token_create(
     username: Annotated[str, typer.Argument(help="User to issue an API bearer token for.")],
+    days: Annotated[int | None, typer.Option(help="Lifetime in days (default 90).")] = None,
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
 ) -> None:
-    """Issue an API bearer token (printed once; only its hash is stored)."""
+    """Issue an API bearer token (printed once; only its hash is stored; audited)."""
     setup_django()
     from django.contrib.auth import get_user_model
 
+    from gvhdtrial.web.errors import ServiceError
+    from gvhdtrial.web.sites.accounts import issue_token
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        typer.echo(f"No user {username!r}.", err=True)
+        raise typer.Exit(2)
+    try:
+        typer.echo(issue_token(user, by=OPERATOR, label=label, days=days))
+    except ServiceError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(2) from None
+
+
+@token_app.command("list")
+def token_list(
+    username: Annotated[str | None, typer.Option("--user", help="Only this user's.")] = None,
+) -> None:
+    """Every token: id, user, label, created, expires, state (expired ones are marked first)."""
+    setup_django()
+    from gvhdtrial.web.sites.accounts import expire_tokens
     from gvhdtrial.web.sites.models import ApiToken
 
-    user = get_user_model().objects.get(username=username)
-    typer.echo(ApiToken.issue(user, label="cli"))
+    expire_tokens(by=OPERATOR)
+    qs = ApiToken.objects.select_related("user").order_by("id")
+    if username:
+        qs = qs.filter(user__username=username)
+    for t in qs:
+        typer.echo(
+            f"{t.pk}\t{t.user.get_username()}\t{t.label}\t{t.created_at:%Y-%m-%d %H:%M}\t"
+            f"{t.expires_at:%Y-%m-%d %H:%M}\t{t.state}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="Token id (see `token list`).")],
+    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "revoked by the operator",
+) -> None:
+    """Revoke a token: it is refused (401) from now on; audited."""
+    setup_django()
+    from gvhdtrial.web.errors import ServiceError
+    from gvhdtrial.web.sites.accounts import revoke_token
+
+    try:
+        revoke_token(token_id, by=OPERATOR, reason=reason)
+    except ServiceError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Token {token_id} revoked.")
 
 
 @web_app.command("user")
@@ -91,16 +144,19 @@ def user_command(
     role: Annotated[str, typer.Option(help="investigator, pharmacist, data_manager, ...")],
     site: Annotated[str | None, typer.Option(help="Site code (site roles).")] = None,
 ) -> None:
-    """Create a user with a random password and print an API bearer token for it."""
+    """Create a user (audited) with a generated password; print the password and an API token."""
     setup_django()
-    import secrets
-
-    from gvhdtrial.web.seed import ensure_user
-    from gvhdtrial.web.sites.models import ApiToken
+    from gvhdtrial.web.errors import ServiceError
+    from gvhdtrial.web.sites.accounts import create_user, issue_token
     from gvhdtrial.web.sites.roles import Role
 
-    user = ensure_user(username, Role(role), site, secrets.token_urlsafe(12))
-    typer.echo(ApiToken.issue(user, label="cli"))
+    try:
+        user, password = create_user(username, Role(role), site, by=OPERATOR)
+    except (ServiceError, ValueError) as exc:
+        typer.echo(getattr(exc, "message", str(exc)), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"password: {password}")
+    typer.echo(issue_token(user, by=OPERATOR, label="cli"))
 
 
 @schedule_app.command("load")
@@ -221,10 +277,10 @@ def load_users_command() -> None:
     tokens: dict[str, str] = {}
     for code in Site.objects.values_list("code", flat=True):
         user = ensure_user(f"load_{code.lower()}", Role.INVESTIGATOR, code, "")
-        tokens[code] = ApiToken.issue(user, label="load")
+        tokens[code] = ApiToken.issue(user, label="load", by="load-users")
     for username, *_ in DEMO_USERS:
         user = get_user_model().objects.get(username=username)
-        tokens[f"user:{username}"] = ApiToken.issue(user, label="load")
+        tokens[f"user:{username}"] = ApiToken.issue(user, label="load", by="load-users")
     tokens["statistician"] = tokens["user:statistician"]
     typer.echo(json.dumps(tokens))
 

@@ -24,8 +24,9 @@ from gvhdtrial.web.audit import checkpoints
 from gvhdtrial.web.audit.chain import chain_hash
 from gvhdtrial.web.audit.models import AuditEntry, ChainHead
 from gvhdtrial.web.db import write_transaction
+from gvhdtrial.web.errors import Forbidden
 from gvhdtrial.web.lock.models import DatabaseLock
-from gvhdtrial.web.sites.roles import Actor
+from gvhdtrial.web.sites.roles import READ_ONLY_ROLES, Actor
 from gvhdtrial.web.unblinding.models import TrialUnblinding
 
 LOCKED_MESSAGE = (
@@ -66,8 +67,18 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+#: Fields never written to the trail: a password hash, an API token's hash. Their changes are
+#: recorded as account events (:func:`record_event`) that say what happened, not the value.
+SECRET_FIELDS = frozenset({("auth.user", "password"), ("sites.apitoken", "key_hash")})
+
+
 def snapshot(obj: models.Model) -> dict[str, str | None]:
-    return {f.attname: _text(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+    label = obj._meta.label_lower
+    return {
+        f.attname: _text(getattr(obj, f.attname))
+        for f in obj._meta.concrete_fields
+        if (label, f.attname) not in SECRET_FIELDS
+    }
 
 
 def record_label(obj: models.Model) -> str:
@@ -126,6 +137,12 @@ class AuditBatch:
         for field, old, new in fields:
             self._add("change", record, field, old, new)
             self._rows[-1]["reason"] = reason
+
+    def event(self, action: str, record: str, details: dict[str, str | None]) -> None:
+        """Record something that is not a stored field's change (a login, a failed password,
+        a token's expiry): one row per detail, ``old`` empty. ``record`` is ``account:<name>``."""
+        for field, value in details.items():
+            self._add(action, record, field, None, value)
 
     def flush(self) -> None:
         if not self._rows:
@@ -193,7 +210,11 @@ def _lock_head() -> tuple[int, str, bool]:
 def write(
     actor: Actor | None, reason: str = "", *, when_locked: bool = False, username: str = ""
 ) -> Iterator[AuditBatch]:
-    """Open the write transaction; yields the audit batch to record changes into."""
+    """Open the write transaction; yields the audit batch to record changes into.
+
+    A read-only role (the monitor) is refused here, whatever page or API route asked."""
+    if actor is not None and actor.role in READ_ONLY_ROLES:
+        raise Forbidden(f"The {actor.role.value} role is read-only: it changes nothing.")
     with write_transaction():
         # The chain head is the one row every writer locks: on PostgreSQL this serializes
         # writers (so the chain has no forks and slot picking cannot race); on SQLite the
@@ -208,3 +229,11 @@ def write(
             # Signed checkpoint of the new head, outside the database, once the commit is done.
             seq, digest = batch.head_seq, batch.head_hash
             transaction.on_commit(lambda: checkpoints.append_after_commit(seq, digest))
+
+
+def record_event(username: str, action: str, record: str, details: dict[str, str | None],
+                 reason: str) -> None:  # fmt: skip
+    """One account event in its own audited write (allowed while the database is locked:
+    it changes no trial data). Never pass a password or a token."""
+    with write(None, reason=reason, when_locked=True, username=username) as audit:
+        audit.event(action, record, details)

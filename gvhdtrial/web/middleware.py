@@ -8,6 +8,7 @@ refused here, before any view runs, with one clear 400 naming where it was found
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
@@ -72,4 +73,41 @@ class UserLanguage:
         if chosen and chosen != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
+        return self.get_response(request)
+
+
+class IdleSessionTimeout:
+    """Log out a web session left idle longer than ``settings.SESSION_IDLE_SECONDS``.
+
+    The time of the last request is kept in the session, written at most once a minute (so a
+    busy user does not write the session row on every click); the session row itself expires
+    ``SESSION_COOKIE_AGE`` after that write. The logout is audited like any other, with the reason
+    "idle timeout". Bearer-token API calls have no session and are not affected.
+    """
+
+    KEY = "gvhdtrial_last_activity"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.contrib.auth import logout
+        from django.contrib.auth.views import redirect_to_login
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(self.KEY)
+            if isinstance(last, int) and now - last > settings.SESSION_IDLE_SECONDS:
+                request.idle_timeout = True  # type: ignore[attr-defined]  (audit: why)
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"code": "session_expired", "detail": "The session timed out: log in."},
+                        status=401,
+                    )
+                return redirect_to_login(request.get_full_path())
+            if not isinstance(last, int) or now - last >= 60:
+                request.session[self.KEY] = now
         return self.get_response(request)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +31,8 @@ from gvhdtrial.supply import (
     plan_shipment,
 )
 from gvhdtrial.web.randomization.models import Schedule
-from gvhdtrial.web.sites.models import Membership, Site
+from gvhdtrial.web.sites.accounts import generate_password
+from gvhdtrial.web.sites.models import Site
 from gvhdtrial.web.sites.roles import Role
 
 DEMO_USERS = (
@@ -58,18 +58,13 @@ def _credentials_file() -> Path:
 
 
 def ensure_user(username: str, role: Role, site_code: str | None, password: str) -> object:
-    user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(
-        username=username, defaults={"email": f"{username}@example.invalid"}
-    )
-    if created:
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()  # API-token-only account
-        user.save()
-        site = Site.objects.get(code=site_code) if site_code else None
-        Membership.objects.create(user=user, role=role.value, site=site)
+    """The user, created (audited, through the gateway) if missing; ``""``: token-only."""
+    from gvhdtrial.web.sites.accounts import create_user
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        user, _ = create_user(username, role, site_code, by="system", password=password,
+                              validate=False)  # fmt: skip
     return user
 
 
@@ -86,7 +81,8 @@ def seed(config: SeedConfig = SeedConfig()) -> dict[str, str]:
             if name_zh and not site.name_zh:
                 Site.objects.filter(pk=site.pk).update(name_zh=name_zh)
         for username, role, site in DEMO_USERS:
-            creds.setdefault(username, secrets.token_urlsafe(9))
+            if username not in creds:  # random, and passes every password validator
+                creds[username] = generate_password()
             ensure_user(username, role, site, creds[username])
     path.write_text(json.dumps(creds, indent=2) + "\n")
     path.chmod(0o600)

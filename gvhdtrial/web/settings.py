@@ -12,10 +12,22 @@ PostgreSQL when ``DATABASE_URL`` says so. Environment variables:
 - ``GVHDTRIAL_SECRET_KEY``: else one is generated at first run into ``$GVHDTRIAL_HOME``.
 - ``GVHDTRIAL_TRIAL``: the trial definition file (default ``trials/jiang2024-phase2.toml``).
 - ``GVHDTRIAL_EMAIL_BACKEND``: a Django email backend (default: files under ``$GVHDTRIAL_HOME``).
+- ``GVHDTRIAL_BEHIND_TLS``: ``1`` when the service is served over HTTPS by a reverse proxy
+  (which sets ``X-Forwarded-Proto``): secure cookies, HSTS, HTTPS redirect. See the web README.
+- ``GVHDTRIAL_ALLOWED_HOSTS``: extra host names, comma-separated (the deployment's name).
+- ``GVHDTRIAL_SESSION_IDLE_MINUTES``: idle session timeout (default 30).
+- ``GVHDTRIAL_LOGIN_FAILURE_LIMIT`` / ``GVHDTRIAL_LOGIN_COOLOFF_MINUTES``: a username from one
+  address is locked out after that many wrong passwords (default 5) for that long (default 15).
+- ``GVHDTRIAL_TOKEN_DAYS``: default lifetime of an API token (default 90).
+
+Every file and folder the service creates is private to its account: the process umask is
+set to ``077`` here (settings are imported first by every entry point) and the data folder is
+created ``0700``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -24,9 +36,18 @@ import dj_database_url
 
 from gvhdtrial.trial import current_definition as _current_definition
 
+os.umask(0o077)  # SQLite file and its -wal/-shm, keys, exports, reports, mail: owner only
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) owner-only, and make it 0700 if it already existed."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
 BASE_DIR = Path(__file__).resolve().parent
-HOME = Path(os.environ.get("GVHDTRIAL_HOME", Path.cwd() / "var")).resolve()
-HOME.mkdir(parents=True, exist_ok=True)
+HOME = private_dir(Path(os.environ.get("GVHDTRIAL_HOME", Path.cwd() / "var")).resolve())
 
 
 def _secret_key() -> str:
@@ -42,7 +63,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("GVHDTRIAL_DEBUG", "") == "1"
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"] + [
+    h.strip() for h in os.environ.get("GVHDTRIAL_ALLOWED_HOSTS", "").split(",") if h.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -51,7 +74,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
-    "gvhdtrial.web.sites",
+    "axes",
+    "csp",
+    "gvhdtrial.web.sites.apps.SitesConfig",
     "gvhdtrial.web.lock",
     "gvhdtrial.web.audit",
     "gvhdtrial.web.patients",
@@ -76,6 +101,9 @@ MIDDLEWARE = [
     "gvhdtrial.web.middleware.UserLanguage",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "gvhdtrial.web.middleware.IdleSessionTimeout",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gvhdtrial.web.urls"
@@ -121,9 +149,66 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+_V = "django.contrib.auth.password_validation."
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": _V + "UserAttributeSimilarityValidator"},
+    {"NAME": _V + "MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": _V + "CommonPasswordValidator"},
+    {"NAME": _V + "NumericPasswordValidator"},
 ]
+
+# ---------------------------------------------------------------- accounts (issue 10)
+# Login throttling (django-axes): a username from one address is locked out after
+# AXES_FAILURE_LIMIT wrong passwords for AXES_COOLOFF_TIME; the password re-entry of emergency
+# unblinding and the password change page count towards the same limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("GVHDTRIAL_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=int(os.environ.get("GVHDTRIAL_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # logins are in the audit trail
+AXES_LOCKOUT_CALLABLE = "gvhdtrial.web.sites.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "gvhdtrial.web.sites.auth.client_ip"
+AXES_VERBOSE = False
+
+#: Idle session timeout: a session unused this long is logged out (IdleSessionTimeout).
+SESSION_IDLE_SECONDS = 60 * int(os.environ.get("GVHDTRIAL_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_COOKIE_SAMESITE = "Lax"
+#: API tokens: default lifetime when issued (``gvhdtrial web token create --days``).
+TOKEN_DEFAULT_DAYS = int(os.environ.get("GVHDTRIAL_TOKEN_DAYS", "90"))
+
+# Headers on every response. The pages load scripts and styles from /static/ only; the analysis
+# report and the API docs carry inline styles and inline SVG/data images, hence those two.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+#: Deployment behind TLS (a reverse proxy terminating HTTPS and setting X-Forwarded-Proto).
+BEHIND_TLS = os.environ.get("GVHDTRIAL_BEHIND_TLS", "") == "1"
+if BEHIND_TLS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if not h.startswith("[")]
 # Languages (issue 11): English and Simplified Chinese, chosen per user (the header's switch,
 # stored in sites.Preference), else the language cookie, else the browser's Accept-Language.
 # Catalogues: gvhdtrial/web/locale (pages) and gvhdtrial/locale (data model, analysis, report),
@@ -147,7 +232,7 @@ X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = os.environ.get(
     "GVHDTRIAL_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
 )
-EMAIL_FILE_PATH = HOME / "sent-mail"
+EMAIL_FILE_PATH = HOME / "sent-mail"  # created 0700 by the umask above
 DEFAULT_FROM_EMAIL = "gvhdtrial@localhost"
 
 LOGGING = {

@@ -94,7 +94,7 @@ def _crf_world(trial: Trial, patient: Any, kits: tuple[str, ...]) -> dict[str, l
             "agvhd_onset_date": dt.date(2023, 12, 20)}),
     ]  # fmt: skip
     confirm_response(actor, patient.pk, "d28", "NR", "crawl: response recorded early")
-    manual = raise_query(trial.actor("monitor"), patient.pk, "Please check the source document")
+    manual = raise_query(trial.actor("datamanager"), patient.pk, "Please check the source document")
     from gvhdtrial.web.queries.models import Query
 
     auto = Query.objects.exclude(check_id="manual").first()
@@ -103,7 +103,18 @@ def _crf_world(trial: Trial, patient: Any, kits: tuple[str, ...]) -> dict[str, l
         "row_id": [*sorted({str(r.obj.pk) for r in rows}), "999999"],
         "visit": ["d28", "d56", "d99"],
         "query_id": [str(manual.pk), str(auto.pk), "999999"],
+        # users and API tokens (the administrator's pages, issue 10)
+        "user_id": [str(trial.users["investigator2"].pk), "999999"],
+        "token_id": [str(_token(trial)), "999999"],
     }
+
+
+def _token(trial: Trial) -> int:
+    from gvhdtrial.web.sites.accounts import issue_token
+    from gvhdtrial.web.sites.models import ApiToken
+
+    issue_token(trial.users["investigator2"], by="crawl", label="crawl")
+    return int(ApiToken.objects.order_by("-id").values_list("id", flat=True)[0])
 
 
 def _web_urls(values: dict[str, list[str]]) -> list[tuple[str, str]]:

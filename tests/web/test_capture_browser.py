@@ -234,22 +234,21 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
         assert "SAE" in inv.inner_text("#adverse-events")
         shot(inv, "08-sae")
 
-        # A query: raised by the monitor, answered by the site, closed by the data manager.
-        mon = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        login(mon, "monitor")
-        mon.goto(f"{url}/patients/{pid}/queries/")
-        mon.fill("#id_field", "onset_date")
-        mon.fill("#id_text", "Please confirm the SAE onset date against the ICU notes.")
-        mon.click("#raise")
-        mon.wait_for_selector("#query-status")
-        query_url = mon.url
+        # A query: raised by the data manager, answered by the site, closed by the data
+        # manager (the monitor is read-only, issue 10).
+        dm = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        login(dm, "datamanager")
+        dm.goto(f"{url}/patients/{pid}/queries/")
+        dm.fill("#id_field", "onset_date")
+        dm.fill("#id_text", "Please confirm the SAE onset date against the ICU notes.")
+        dm.click("#raise")
+        dm.wait_for_selector("#query-status")
+        query_url = dm.url
         inv.goto(query_url)
         assert inv.locator("#close").count() == 0  # a site user cannot close
         inv.fill("#id_text", "Confirmed: onset on the day of ICU admission.")
         inv.click("#answer")
         inv.wait_for_selector("#query-status:has-text('answered')")
-        dm = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        login(dm, "datamanager")
         dm.goto(query_url)
         dm.fill("#id_text", "Thank you.")
         dm.click("#close")

@@ -154,7 +154,10 @@ def test_export_roles(trial: Trial, tmp_path: Path) -> None:
     for name in ("investigator", "pharmacist"):
         with pytest.raises(Forbidden, match="site roles"):
             export_trial(trial.actor(name), tmp_path / name, blinded=True)
-    for name in ("datamanager", "monitor", "admin", "statistician"):
+    with pytest.raises(Forbidden, match="monitor"):  # read-only: no export (issue 10)
+        export_trial(trial.actor("monitor"), tmp_path / "monitor", blinded=True)
+    assert not (tmp_path / "monitor").exists()
+    for name in ("datamanager", "admin", "statistician"):
         with pytest.raises(Forbidden, match="statistician, after trial-level unblinding"):
             export_trial(trial.actor(name), tmp_path / name, blinded=False)
     lock_database(trial.actor("admin"), "end of study", PASSWORD)

@@ -24,7 +24,7 @@ def _patient(trial: Trial, who: str = "investigator") -> object:
 
 def test_open_answered_closed_with_every_step_audited(trial: Trial) -> None:
     p = _patient(trial)
-    q = raise_query(trial.actor("monitor"), p.pk, "Source says 45 % BSA; CRF says 54 %.",
+    q = raise_query(trial.actor("datamanager"), p.pk, "Source says 45 % BSA; CRF says 54 %.",
                     record="capture.assessment:1", field="skin_bsa_percent")  # fmt: skip
     assert q.status == "open" and q.check_id == "manual"
     c = trial.client("investigator")
@@ -62,19 +62,23 @@ def test_site_users_cannot_raise_and_central_users_cannot_answer(trial: Trial) -
     p = _patient(trial)
     with pytest.raises(Forbidden):
         raise_query(trial.actor("investigator"), p.pk, "self query")
-    q = raise_query(trial.actor("monitor"), p.pk, "Missing weight.")
+    with pytest.raises(Forbidden):  # the monitor is read-only (issue 10)
+        raise_query(trial.actor("monitor"), p.pk, "monitor query")
+    q = raise_query(trial.actor("datamanager"), p.pk, "Missing weight.")
     with pytest.raises(Forbidden):
         answer_query(trial.actor("datamanager"), q.pk, "answering for the site")
     answer_query(trial.actor("investigator"), q.pk, "Weight entered.")
-    reopen_query(trial.actor("monitor"), q.pk, "Weight still missing on the form.")
+    with pytest.raises(Forbidden):
+        reopen_query(trial.actor("monitor"), q.pk, "Weight still missing on the form.")
+    reopen_query(trial.actor("datamanager"), q.pk, "Weight still missing on the form.")
     q.refresh_from_db()
     assert q.status == "open"
 
 
 def test_query_lists_per_site_and_per_patient(trial: Trial) -> None:
     mine, other = _patient(trial), _patient(trial, "investigator2")
-    raise_query(trial.actor("monitor"), mine.pk, "about C01")
-    raise_query(trial.actor("monitor"), other.pk, "about C02")
+    raise_query(trial.actor("datamanager"), mine.pk, "about C01")
+    raise_query(trial.actor("datamanager"), other.pk, "about C02")
     text = trial.client("investigator").get("/queries/").content.decode()
     assert "C01-0001" in text and "C02-0001" not in text
     text = trial.client("datamanager").get("/queries/?site=C02").content.decode()
@@ -91,7 +95,11 @@ def test_query_lists_per_site_and_per_patient(trial: Trial) -> None:
 
 def test_manual_query_from_the_patient_page(trial: Trial) -> None:
     p = _patient(trial)
-    r = trial.client("monitor").post(
+    r = trial.client("monitor").post(  # read-only (issue 10): refused, nothing stored
+        f"/patients/{p.pk}/queries/", {"text": "Please attach the SAE report.", "field": "serious"}
+    )
+    assert not Query.objects.filter(patient=p).exists()
+    r = trial.client("datamanager").post(
         f"/patients/{p.pk}/queries/", {"text": "Please attach the SAE report.", "field": "serious"}
     )
     assert r.status_code == 302

@@ -6,6 +6,11 @@ data unchanged. A blinded export has no ``arm`` column and ``trial.json`` says
 operator at the command line) gets the arms. Every export is logged (who, when, blinded or not,
 SHA-256 of every file) in :class:`ExportLog` and in the audit trail.
 
+Every text cell an export writes that a spreadsheet would run as a formula (it starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with a single quote, as the
+OWASP guidance on CSV injection says; a number written as text (``-1.5``) is left alone. The
+pooled review reads its own unneutralized copy.
+
 Patients whose baseline CRF is not yet entered cannot form a valid ``patients`` row; they and
 their rows in other tables are left out and listed in the log (``skipped``).
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -34,10 +40,33 @@ from gvhdtrial.web.gateway import write
 from gvhdtrial.web.patients.models import Patient
 from gvhdtrial.web.randomization.models import Slot
 from gvhdtrial.web.sites.models import Site
-from gvhdtrial.web.sites.roles import SITE_ROLES, Actor, Role
+from gvhdtrial.web.sites.roles import READ_ONLY_ROLES, SITE_ROLES, Actor, Role
 from gvhdtrial.web.unblinding.models import trial_is_unblinded
 
 EXPORT_REASON = "export"
+
+#: First characters that make a spreadsheet cell a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralize_cell(value: Any) -> Any:
+    """``value`` safe to open in a spreadsheet: a text that would start a formula gets a
+    leading single quote; numbers (also ``"-1.5"`` as text) and other values are unchanged."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    if _NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def neutralize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell of ``frame`` through :func:`neutralize_cell`."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(neutralize_cell)
+    return out
 
 
 def may_export_unblinded(actor: Actor) -> bool:
@@ -79,8 +108,11 @@ def _info(blinded: bool) -> TrialInfo:
     )
 
 
-def database_tables(blinded: bool) -> tuple[TrialInfo, dict[str, pd.DataFrame], list[str]]:
-    """Every table as a DataFrame of plain Python values, and the patients left out."""
+def database_tables(
+    blinded: bool, site_code: str | None = None
+) -> tuple[TrialInfo, dict[str, pd.DataFrame], list[str]]:
+    """Every table as a DataFrame of plain Python values, and the patients left out; with
+    ``site_code``, that site's patients (and the site) only."""
     site_id = {
         s.code: (s.profile.data_site_id if hasattr(s, "profile") else s.code)
         for s in Site.objects.select_related("profile")
@@ -93,12 +125,15 @@ def database_tables(blinded: bool) -> tuple[TrialInfo, dict[str, pd.DataFrame], 
             "country": s.profile.country if hasattr(s, "profile") else "not recorded",
         }
         for s in Site.objects.select_related("profile")
+        if site_code is None or s.code == site_code
     ]
     patients, skipped = [], []
     baseline_fields = [
         f.name for f in m.Baseline._meta.concrete_fields if f.name not in ("id", "patient")
     ]
     qs = Patient.objects.select_related("site", "screening", "consent", "baseline")
+    if site_code is not None:
+        qs = qs.filter(site__code=site_code)
     for p in qs:
         baseline = getattr(p, "baseline", None)
         screening = getattr(p, "screening", None)
@@ -157,9 +192,18 @@ def database_tables(blinded: bool) -> tuple[TrialInfo, dict[str, pd.DataFrame], 
     return _info(blinded), frames, skipped
 
 
-def write_export(folder: str | Path, blinded: bool) -> tuple[Path, list[str]]:
-    """Write the database as a trial data folder (validated by ``write_trial``)."""
-    info, frames, skipped = database_tables(blinded)
+def write_export(
+    folder: str | Path,
+    blinded: bool,
+    *,
+    site_code: str | None = None,
+    for_spreadsheets: bool = True,
+) -> tuple[Path, list[str]]:
+    """Write the database as a trial data folder (validated by ``write_trial``); formula cells
+    neutralized unless ``for_spreadsheets`` is False (the service's own reading copy)."""
+    info, frames, skipped = database_tables(blinded, site_code)
+    if for_spreadsheets:
+        frames = {name: neutralize(frame) for name, frame in frames.items()}
     data = TrialData(info, **{t.name: frames[t.name] for t in TABLES})
     return write_folder(data, folder), skipped
 
@@ -167,7 +211,7 @@ def write_export(folder: str | Path, blinded: bool) -> tuple[Path, list[str]]:
 def trial_data(blinded: bool) -> TrialData:
     """The database as a loaded, typed :class:`TrialData` (written and read back)."""
     with tempfile.TemporaryDirectory(prefix="gvhdtrial-export-") as tmp:
-        folder, _ = write_export(Path(tmp) / "data", blinded)
+        folder, _ = write_export(Path(tmp) / "data", blinded, for_spreadsheets=False)
         return load_trial(folder)
 
 
@@ -187,6 +231,8 @@ def export_trial(
     if actor is not None:
         if actor.role in SITE_ROLES:
             raise Forbidden(_("Exports hold every site's data: site roles may not export."))
+        if actor.role in READ_ONLY_ROLES:
+            raise Forbidden(_("The monitor reviews data in the service and does not export it."))
         if not blinded and not may_export_unblinded(actor):
             raise Forbidden(
                 _(

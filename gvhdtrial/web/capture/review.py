@@ -42,8 +42,9 @@ def _problem(p: Problem) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def pooled_review() -> dict[str, Any]:
-    """Pooled (blinded) tables of the analysis: response, safety, adverse events, CONSORT.
+def pooled_review(site_code: str | None = None) -> dict[str, Any]:
+    """Pooled (blinded) tables of the analysis: response, safety, adverse events, CONSORT;
+    with ``site_code``, made from that site's patients only (what a site role may see).
 
     Data that do not load (a date rule broken, say) give the loader's problems instead of the
     tables (``problems``: file, line, column, value, expected, check), never an exception."""
@@ -52,9 +53,11 @@ def pooled_review() -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="gvhdtrial-review-") as tmp:
         try:
-            folder, skipped = write_export(Path(tmp) / "data", blinded=True)
+            folder, skipped = write_export(
+                Path(tmp) / "data", blinded=True, site_code=site_code, for_spreadsheets=False
+            )
         except TrialDataError as exc:
-            _, frames, skipped = database_tables(blinded=True)
+            _, frames, skipped = database_tables(blinded=True, site_code=site_code)
             n = len(exc.problems)
             return {
                 "skipped": len(skipped),
@@ -63,7 +66,7 @@ def pooled_review() -> dict[str, Any]:
                 "note": f"The captured data break {n} rule{'s' if n != 1 else ''} of the data "
                 "model (listed below): the pooled analysis waits until they are resolved.",
             }
-        key = _digest(digests(folder))
+        key = _digest({**digests(folder), "site": site_code or ""})
         with _lock:
             if key in _review_cache:
                 return _review_cache[key]

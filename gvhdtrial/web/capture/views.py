@@ -2,9 +2,10 @@
 
 - ``/review/``: every role; counts by site and visit and the analysis's pooled tables computed
   from a blinded export (``gvhdtrial.analysis`` in blinded mode). Site roles see their own
-  site's counts only.
+  site's counts and tables only.
 - ``/exports/``: the export log; a POST downloads a zip of a fresh export (blinded for every
-  role but the statistician after trial-level unblinding). Site roles may not export.
+  role but the statistician after trial-level unblinding). Site roles and the monitor may not
+  export.
 - ``/report/``: the analysis report (HTML from ``gvhdtrial.report``) built from a fresh unblinded
   export, for the statistician once the database is locked and the trial unblinded.
 """
@@ -34,7 +35,7 @@ from gvhdtrial.web.capture.review import pooled_review, report_folder
 from gvhdtrial.web.lock.models import database_is_locked
 from gvhdtrial.web.pages import error_page, page
 from gvhdtrial.web.patients.models import Patient
-from gvhdtrial.web.sites.roles import SITE_ROLES, Actor, Role
+from gvhdtrial.web.sites.roles import READ_ONLY_ROLES, SITE_ROLES, Actor, Role
 from gvhdtrial.web.unblinding.models import trial_is_unblinded
 
 log = logging.getLogger("gvhdtrial.capture")
@@ -79,7 +80,8 @@ def _visit_order(visit: str) -> tuple[int, int]:
 @page()
 def data_review(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
-    review = pooled_review()
+    # A site role's review is made from its own site's patients only (issue 10).
+    review = pooled_review(actor.site_code if actor.role in SITE_ROLES else None)
     if actor.role in SITE_ROLES and review.get("problems"):
         # A value may belong to another site's patient: a site role sees where, not what.
         review = {**review, "problems": [{**p, "value": ""} for p in review["problems"]]}
@@ -94,13 +96,23 @@ def exports(request: HttpRequest) -> HttpResponse:
         return error_page(
             request, 403, _("Exports hold every site's data: site roles may not export.")
         )
+    if actor.role in READ_ONLY_ROLES:
+        return error_page(
+            request, 403, "The monitor reviews data in the service and does not export it."
+        )
     unblinded_allowed = may_export_unblinded(actor)
     if request.method == "POST":
         blinded = not (unblinded_allowed and request.POST.get("unblinded") == "1")
         stamp = timezone.now().strftime("%Y%m%dT%H%M%S%fZ")
         kind = "blinded" if blinded else "unblinded"
         folder = Path(settings.HOME) / "exports" / f"{stamp}-{actor.username}-{kind}"
-        log = export_trial(actor, folder, blinded=blinded)
+        try:
+            log = export_trial(actor, folder, blinded=blinded)
+        except TrialDataError as exc:  # the data break a rule: say which, not a server error
+            problems = "; ".join(str(p) for p in exc.problems[:5])
+            return error_page(
+                request, 422, f"The data do not export ({len(exc.problems)}): {problems}"
+            )
         excel = request.POST.get("excel") == "1"
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

@@ -2,7 +2,8 @@
 
 Site roles see and write their own site's patients only (404 otherwise, so another site's
 patients are not revealed). The investigator enters every form; the pharmacist records
-infusions; central roles read every site (the monitor and data manager through queries).
+infusions; central roles read every site; the data manager raises and closes queries. The
+monitor is read-only everywhere (issue 10; ``sites.roles.READ_ONLY_ROLES``).
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ FORM_WRITERS: Final[dict[str, frozenset[Role]]] = {
     "events": frozenset({Role.INVESTIGATOR}),
     "response": frozenset({Role.INVESTIGATOR}),
 }
-#: Queries: the site answers, the data manager closes, data manager and monitor raise by hand.
+#: Queries: the site answers, the data manager raises by hand, closes and reopens. The monitor
+#: reads them only (the monitor's findings reach the data manager, who raises the query).
 QUERY_ANSWER: Final = frozenset({Role.INVESTIGATOR, Role.PHARMACIST})
 QUERY_CLOSE: Final = frozenset({Role.DATA_MANAGER})
-QUERY_RAISE: Final = frozenset({Role.DATA_MANAGER, Role.MONITOR})
+QUERY_RAISE: Final = frozenset({Role.DATA_MANAGER})
 
 
 def may_write(actor: Actor, form: str) -> bool:

@@ -131,6 +131,7 @@ def patient_unblind(request: HttpRequest, patient_id: int) -> HttpResponse:
             patient_id,
             form.cleaned_data["reason"],
             form.cleaned_data["password"],  # type: ignore[attr-defined]
+            request=request,
         )
         return render(request, "web/unblinded.html", {"patient": patient, "result": result})
     return render(request, "web/unblind.html", {"patient": patient, "form": form})

@@ -1,6 +1,6 @@
 # ruff: noqa: RUF012  (Django declares Meta options and migrations as class-level lists)
-"""Data queries on a record's field: raised by an edit check on save or by hand (data manager,
-monitor); answered by the site; closed by the data manager only (issue 7)."""
+"""Data queries on a record's field: raised by an edit check on save or by hand (data manager);
+answered by the site; closed by the data manager only (issue 7)."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ def raise_query(
     actor: Actor, patient_id: int, text: str, *, record: str = "", table: str = "", field: str = ""
 ) -> Query:
     if actor.role not in QUERY_RAISE:
-        raise Forbidden(_("Only the data manager or the monitor raises queries by hand."))
+        raise Forbidden(_("Only the data manager raises queries by hand."))
     if not text.strip():
         raise Invalid(_("Write the question."))
     patient = get_patient(actor, patient_id)
@@ -131,7 +131,7 @@ def close_query(actor: Actor, query_id: int, text: str = "") -> Query:
 
 def reopen_query(actor: Actor, query_id: int, text: str) -> Query:
     if actor.role not in QUERY_CLOSE | QUERY_RAISE:
-        raise Forbidden(_("Only the data manager or the monitor reopens a query."))
+        raise Forbidden(_("Only the data manager reopens a query."))
     if not text.strip():
         raise Invalid(_("Say why the query is reopened."))
     return _transition(actor, query_id, "reopen", text, "open")

@@ -44,7 +44,7 @@ def patient_queries(request: HttpRequest, patient_id: int) -> HttpResponse:
         messages.success(request, _("Query %(number)s raised.") % {"number": query.pk})
         return redirect("query", query_id=query.pk)
     if request.method == "POST" and actor.role not in QUERY_RAISE:
-        raise services.Forbidden("Only the data manager or the monitor raises queries by hand.")
+        raise services.Forbidden("Only the data manager raises queries by hand.")
     return render(request, "queries/patient.html", {
         "patient": patient, "queries": services.visible_queries(actor).filter(patient=patient),
         "form": form, "can_raise": actor.role in QUERY_RAISE,

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from gvhdtrial.web.sites.roles import ROLE_LABELS, Role
 
@@ -50,18 +50,31 @@ def hash_token(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    """A bearer token for the JSON API; only its SHA-256 is stored. Refused (401) once past
+    ``expires_at`` or revoked (``revoked_at``; ``revoke_reason`` "expired" when it lapsed)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     key_hash = models.CharField(max_length=64, unique=True)
     label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=200, blank=True)
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "expired" if self.revoke_reason == "expired" else "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "active"
 
     @classmethod
-    def issue(cls, user: object, label: str = "") -> str:
-        raw = "gvt_" + secrets.token_urlsafe(32)
-        cls.objects.create(user=user, key_hash=hash_token(raw), label=label)
-        return raw
+    def issue(
+        cls, user: object, label: str = "", *, by: str = "system", days: int | None = None
+    ) -> str:
+        """Issue a token (audited; see :func:`gvhdtrial.web.sites.accounts.issue_token`)."""
+        from gvhdtrial.web.sites.accounts import issue_token
+
+        return issue_token(user, by=by, label=label, days=days)
 
 
 class Preference(models.Model):

@@ -35,6 +35,8 @@ ROLE_LABELS = {
 }
 
 SITE_ROLES = frozenset({Role.INVESTIGATOR, Role.PHARMACIST})
+#: Roles that change nothing: the gateway refuses any write made as them (issue 10).
+READ_ONLY_ROLES = frozenset({Role.MONITOR})
 
 
 class Permission(StrEnum):

@@ -11,21 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from gvhdtrial.web.blinding import slot_arm
-from gvhdtrial.web.errors import Forbidden, Invalid, Refused, require
+from gvhdtrial.web.errors import Forbidden, Invalid, Refused, ServiceError, require
 from gvhdtrial.web.gateway import write
 from gvhdtrial.web.lock.models import database_is_locked
 from gvhdtrial.web.patients.services import get_patient
 from gvhdtrial.web.randomization.models import Slot
+from gvhdtrial.web.sites.auth import burn_password_time, reenter_password
 from gvhdtrial.web.sites.models import Membership, user_language
 from gvhdtrial.web.sites.roles import Actor, Permission, Role
 from gvhdtrial.web.unblinding.models import EmergencyUnblinding, Notification, TrialUnblinding
@@ -102,28 +105,53 @@ def notify_roles(roles: Iterable[Role], subject: Text, body: Text) -> None:
         _notify(audit, _recipients(roles), subject, body)
 
 
-def emergency_unblind(actor: Actor, patient_id: int, reason: str, password: str) -> UnblindResult:
+def _refusal(actor: Actor, patient: Any, reason: str) -> ServiceError | None:
+    """Why this emergency unblinding is refused whatever the password, or None."""
+    if len(reason) < MIN_REASON_CHARS:
+        return Invalid(
+            _("A reason of at least %(n)d characters is required.") % {"n": MIN_REASON_CHARS}
+        )
+    if not Slot.objects.filter(patient=patient).exists():
+        return Refused(_("The patient is not randomized: there is nothing to unblind."))
+    existing = EmergencyUnblinding.objects.select_related("by").filter(patient=patient).first()
+    if existing is not None and existing.by_id != actor.user_id:
+        return Refused(
+            _("Already unblinded by %(user)s at %(at)s UTC; ask them or the statistician.")
+            % {"user": existing.by.get_username(), "at": f"{existing.at:%Y-%m-%d %H:%M}"}
+        )
+    return None
+
+
+def emergency_unblind(
+    actor: Actor,
+    patient_id: int,
+    reason: str,
+    password: str,
+    request: HttpRequest | None = None,
+) -> UnblindResult:
+    """Unblind one patient for the person asking. Every refusal that does not depend on the
+    password is decided first and answered the same, in the same time class (one password
+    hash), whatever password came with it; the password is checked only for a request that
+    would succeed, through the login throttle (wrong passwords count towards the lockout and
+    are audited). So the answers are no oracle for the password: the only way to learn that a
+    password is right is to unblind, which is recorded and notified."""
     require(actor, Permission.EMERGENCY_UNBLIND)
     patient = get_patient(actor, patient_id)
     reason = (reason or "").strip()
-    if len(reason) < MIN_REASON_CHARS:
-        raise Invalid(
-            _("A reason of at least %(n)s characters is required.") % {"n": MIN_REASON_CHARS}
-        )
     user = get_user_model().objects.get(pk=actor.user_id)
-    if not user.check_password(password or ""):
+    refusal = _refusal(actor, patient, reason)
+    if refusal is not None:
+        burn_password_time(password or "")
+        raise refusal
+    if not reenter_password(request, user, password or "", "emergency unblinding"):
         raise Forbidden(_("The password is not correct: the patient was not unblinded."))
     with write(actor, reason=reason) as audit:
-        slot = Slot.objects.filter(patient=patient).first()
-        if slot is None:
-            raise Refused(_("The patient is not randomized: there is nothing to unblind."))
-        existing = EmergencyUnblinding.objects.select_related("by").filter(patient=patient).first()
+        refusal = _refusal(actor, patient, reason)  # again under the write lock
+        if refusal is not None:
+            raise refusal
+        slot = Slot.objects.get(patient=patient)
+        existing = EmergencyUnblinding.objects.filter(patient=patient).first()
         if existing is not None:
-            if existing.by_id != actor.user_id:
-                raise Refused(
-                    _("Already unblinded by %(user)s at %(at)s UTC; ask them or the statistician.")
-                    % {"user": existing.by.get_username(), "at": f"{existing.at:%Y-%m-%d %H:%M}"}
-                )
             record = existing
         else:
             record = EmergencyUnblinding.objects.create(
