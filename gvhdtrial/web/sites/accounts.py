@@ -104,6 +104,10 @@ def create_user(
     username = (username or "").strip()
     if not username or len(username) > 150:
         raise Invalid("A username of 1 to 150 characters is required.")
+    try:
+        user_model.username_validator(username)
+    except ValidationError as exc:
+        raise Invalid(" ".join(exc.messages)) from None
     if user_model.objects.filter(username=username).exists():
         raise Refused(f"The user {username!r} already exists.")
     site = _site(role, site_code)
