@@ -63,10 +63,35 @@ def shown(record: str, field: str, value: str | None, blinded: bool) -> str | No
         return REDACTED if is_blinded(record, field, value) else value
     if keys.is_sealed(value):
         try:
-            return keys.unseal(value, aad(record, field))
+            return keys.unseal(value, place_aad(record, field))
         except keys.SealBroken:
             return f"{value} (sealed; does not open at {record}:{field})"
     return value
+
+
+def place_aad(record: str, field: str) -> str:
+    """The associated data a sealed value at ``record``/``field`` was sealed with.
+
+    Slot and kit arms and the schedule record are bound to their natural keys (randomization
+    number, tracking number, schedule id), so the trail's ``"app.model:pk"`` is resolved to the
+    row's key here; any other sealed field is bound to its ``record:field``.
+    """
+    label, _, pk = record.partition(":")
+    if (label, field) == ("randomization.slot", "arm"):
+        from gvhdtrial.web.randomization.models import Slot
+
+        row = Slot.objects.filter(pk=pk).values("schedule_id", "stratum", "sequence").first()
+        if row is not None:
+            return slot_aad(row["schedule_id"], row["stratum"], row["sequence"])
+    elif (label, field) == ("supply.kit", "arm"):
+        from gvhdtrial.web.supply.models import Kit
+
+        number = Kit.objects.filter(pk=pk).values_list("tracking_number", flat=True).first()
+        if number is not None:
+            return kit_aad(number)
+    elif (label, field) == ("randomization.schedule", "sealed") and pk.isdigit():
+        return schedule_aad(int(pk))
+    return aad(record, field)
 
 
 class _SlotLike(Protocol):

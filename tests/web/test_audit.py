@@ -123,3 +123,29 @@ def test_the_fast_canonical_form_hashes_as_the_published_json_form(
     assert chain_hash("p", row) == published
     stored = at.replace(tzinfo=None).isoformat(sep=" ")  # SQLite's text (no .000000 when 0)
     assert row_hash("p", seq, stored, user, action, record, field, old, new, reason) == published
+
+
+def test_statistician_reads_sealed_arms_in_the_trail_blinded_roles_do_not(trial: Trial) -> None:
+    """The trail stores a slot's and a kit's arm sealed to the row's natural key (randomization
+    number, tracking number); the statistician's view opens them, blinded roles see the mark."""
+    from gvhdtrial.web.audit.views import audit_rows
+    from gvhdtrial.web.blinding import REDACTED, kit_arm, slot_arm
+    from gvhdtrial.web.randomization.models import Slot
+    from gvhdtrial.web.supply.models import Kit
+
+    slot = Slot.objects.order_by("pk").first()
+    kit = Kit.objects.order_by("pk").first()
+    assert slot is not None and kit is not None
+    for record, arm in (
+        (f"randomization.slot:{slot.pk}", slot_arm(slot)),
+        (f"supply.kit:{kit.pk}", kit_arm(kit)),
+    ):
+        seen = [
+            r for r in audit_rows(trial.actor("statistician"), record=record) if r["field"] == "arm"
+        ]
+        assert seen and {r["new"] for r in seen} == {arm}
+        assert arm in ("MSC", "placebo")
+        hidden = [
+            r for r in audit_rows(trial.actor("datamanager"), record=record) if r["field"] == "arm"
+        ]
+        assert hidden and {r["new"] for r in hidden} == {REDACTED}
