@@ -58,18 +58,26 @@ class RejectNulCharacters:
 
 class UserLanguage:
     """A signed-in user's chosen language (``sites.Preference``) wins over the cookie and the
-    browser's Accept-Language that ``LocaleMiddleware`` used; it runs after authentication."""
+    browser's Accept-Language that ``LocaleMiddleware`` used; it runs after authentication. A
+    user without a choice who picked a language before signing in keeps it as their own."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
         from django.utils import translation
 
-        from gvhdtrial.web.sites.models import user_language
+        from gvhdtrial.web.sites.models import set_user_language, user_language
 
         user = getattr(request, "user", None)
         chosen = user_language(user) if user is not None and user.is_authenticated else None
+        if chosen is None and user is not None and user.is_authenticated:
+            # the language picked before signing in (cookie) becomes the user's own
+            cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            if cookie in dict(settings.LANGUAGES):
+                set_user_language(user, cookie)
+                chosen = cookie
         if chosen and chosen != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen

@@ -56,7 +56,7 @@ def test_an_investigator_works_in_chinese(live: tuple[LiveServer, dict[str, str]
         assert "激素耐药急性移植物抗宿主病" in page.inner_text("h1")
         page.screenshot(path=str(ARTIFACTS / "zh-01-home.png"), full_page=True)
         page.goto(f"{url}/patients/new/")
-        assert "体重（kg）" in page.inner_text("form")
+        assert "体重（kg）" in page.inner_text("main")
         page.fill("#id_weight_kg", "62")
         page.fill("#id_age_years", "41")
         page.select_option("#id_agvhd_grade", "3")
