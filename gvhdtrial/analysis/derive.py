@@ -118,8 +118,10 @@ def derive_table1_characteristics(adsl: pd.DataFrame) -> pd.DataFrame:
     """
     out = adsl.copy()
 
-    def sero(donor: str, recipient: str) -> str:
+    def sero(donor: Any, recipient: Any) -> Any:
         sign = {"positive": "+", "negative": "-"}
+        if pd.isna(donor) or pd.isna(recipient):
+            return pd.NA  # baseline form not entered: missing, not a category
         return f"D{sign[donor]}/R{sign[recipient]}"
 
     out["age_lt18"] = out["age_years"] < 18
@@ -662,13 +664,17 @@ def screen_patients(
         rows = staged_by.get(pid)
         # Assessments up to the end of screening (consent or screening date).
         end = rec["consent_date"] if pd.notna(rec["consent_date"]) else rec["screening_date"]
-        upto = None if rows is None else rows[rows["assessment_date"] <= end]
+        # Without consent and screening dates (baseline form not entered) there is no end of
+        # screening to stage and judge refractoriness at: both stay unknown (missing data).
+        known = pd.notna(end)
+        upto = None if rows is None or not known else rows[rows["assessment_date"] <= end]
         stages = upto.iloc[-1]["stages"] if upto is not None and len(upto) else None
         refractory = False
-        assert as_of is not None
-        course, _ = _steroid_course(
-            doses_by.get(pid), rows, float(rec["weight_kg"]), _date(end) or as_of
-        )
+        course = None
+        if known:
+            course, _ = _steroid_course(
+                doses_by.get(pid), rows, float(rec["weight_kg"]), _date(end) or as_of
+            )
         if course is not None:
             refractory = steroid_refractory_category(
                 course, definition=config.refractoriness_definition, as_of=_date(end)

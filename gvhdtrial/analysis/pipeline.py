@@ -106,6 +106,29 @@ def build_adsl(trial: TrialData, config: AnalysisConfig) -> tuple[pd.DataFrame, 
     return adsl, staged
 
 
+def missing_form_notes(trial: TrialData) -> list[str]:
+    """One note naming the randomized patients whose CRF forms are not entered: they stay in
+    every analysis set they belong to (ITT: every randomized patient), their missing values are
+    missing data (left out of that characteristic's Table 1 counts and of the regression fits
+    that need them), never a reason to drop the patient."""
+    missing = trial.missing_forms()
+    randomized = set(trial.randomization["patient_id"])
+    missing = missing[missing["patient_id"].isin(randomized)]
+    if missing.empty:
+        return []
+    listed = ", ".join(
+        f"{pid} ({', '.join(sorted(forms))})"
+        for pid, forms in missing.groupby("patient_id")["form"]
+    )
+    n = missing["patient_id"].nunique()
+    return [
+        f"{n} randomized patient{'s' if n != 1 else ''} with CRF forms not entered: {listed}. "
+        "They are analysed (ITT: every randomized patient) with these values missing: left out "
+        "of the counts of the characteristics they lack and of the regression fits that use "
+        "them; no patient is dropped."
+    ]
+
+
 def analyse(
     trial: TrialData,
     config: AnalysisConfig = DEFAULT_CONFIG,
@@ -149,7 +172,7 @@ def analyse(
         extras=extras,
         published_vs_reproduced=pd.DataFrame(),
         config=config.as_dict(),
-        notes=analysis_notes(config, blinded) + survival_notes,
+        notes=analysis_notes(config, blinded) + survival_notes + missing_form_notes(trial),
         blinded=blinded,
         synthetic_statement=trial.info.statement if trial.info.synthetic else "",
     )

@@ -56,21 +56,29 @@ TIME_ENDPOINTS = {
 
 
 def posthoc_data(adsl: pd.DataFrame) -> pd.DataFrame:
-    """The candidate variables, coded for regression (module docstring)."""
+    """The candidate variables, coded for regression (module docstring). A value that is
+    missing (a baseline form not entered) stays missing: each fit uses its complete rows."""
+
+    def coded(column: str, value: Any) -> pd.Series:
+        known = adsl[column].notna()
+        return (adsl[column] == value).astype(float).where(known.astype(bool))
+
     d = pd.DataFrame(index=adsl.index)
     d["arm_msc"] = (adsl["arm"] == "MSC").astype(float)
     d["age_years"] = adsl["age_years"].astype(float)
-    d["male"] = adsl["male"].astype(float)
+    d["male"] = coded("sex", "male")
     d["diagnosis_group"] = pd.Categorical(
-        adsl["diagnosis"].map(lambda x: x if x in ("AML", "ALL", "MDS") else "other"),
+        adsl["diagnosis"].map(
+            lambda x: x if x in ("AML", "ALL", "MDS") else "other", na_action="ignore"
+        ),
         categories=["AML", "ALL", "MDS", "other"],
     )
-    d["busulfan_conditioning"] = (adsl["conditioning"] == "busulfan-based").astype(float)
+    d["busulfan_conditioning"] = coded("conditioning", "busulfan-based")
     d["donor_group"] = pd.Categorical(
-        adsl["donor_type"].astype(str), categories=["haploidentical", "sibling", "unrelated"]
+        adsl["donor_type"].astype(object), categories=["haploidentical", "sibling", "unrelated"]
     )
     d["cd34_dose_1e6_per_kg"] = adsl["cd34_dose_1e6_per_kg"].astype(float)
-    d["mtx_excluded"] = (adsl["gvhd_prophylaxis"] == "no_mtx").astype(float)
+    d["mtx_excluded"] = coded("gvhd_prophylaxis", "no_mtx")
     d["steroid_dependence"] = adsl["steroid_dependence"].map(
         lambda v: np.nan if v is None or pd.isna(v) else float(v)
     )

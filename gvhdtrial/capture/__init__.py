@@ -8,10 +8,12 @@ confirmation (issue 7).
   their numbers;
 - :func:`patient_calendar` and :func:`site_worklist` plan visits and infusions from the
   protocol engine's treatment plan and give each a status (done, due, overdue, upcoming);
+- :func:`infusion_refusal` says why an infusion (or its dispensing) breaks the treatment plan;
 - :func:`compute_response` is the day-28/56 response (protocol engine) the investigator
   confirms or overrides with a reason.
 """
 
+from gvhdtrial.capture.assessed import is_assessed, unassessed_organs
 from gvhdtrial.capture.calendar import (
     PatientCalendar,
     PlannedVisit,
@@ -33,6 +35,7 @@ from gvhdtrial.capture.checks import (
     check_kits_across_patients,
     check_patient,
 )
+from gvhdtrial.capture.infusions import PlanRefusal, infusion_refusal
 from gvhdtrial.capture.record import RESPONSE_VISITS, PatientRecord
 from gvhdtrial.capture.response import (
     RESPONSE_WINDOW_DAYS,
@@ -55,6 +58,7 @@ __all__ = [
     "Finding",
     "PatientCalendar",
     "PatientRecord",
+    "PlanRefusal",
     "PlannedVisit",
     "SiteWorklist",
     "WorklistItem",
@@ -65,8 +69,11 @@ __all__ = [
     "check_kits_across_patients",
     "check_patient",
     "compute_response",
+    "infusion_refusal",
+    "is_assessed",
     "measurements_of",
     "patient_calendar",
     "site_worklist",
     "stages_of",
+    "unassessed_organs",
 ]

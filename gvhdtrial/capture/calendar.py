@@ -9,7 +9,8 @@ infusion the plan is anchored on the randomization date (provisional). A visit i
 - ``overdue`` when its window has passed without one;
 - ``due`` when today is inside its window;
 - ``upcoming`` when its window has not opened yet;
-- ``off study`` when the patient died, withdrew or was lost to follow-up before the window.
+- ``off study`` when the patient died, withdrew or was lost to follow-up before the window
+  (an infusion also when study treatment was discontinued before its window).
 """
 
 from __future__ import annotations
@@ -103,11 +104,14 @@ def patient_calendar(
         if isinstance(i.get("infusion_number"), int)
     }
     off = record.off_study_date
+    off_treatment = record.off_treatment_date
     out: list[PlannedVisit] = []
     used: set[dt.date] = set()
     for v in plan.visits:
         name = "baseline" if v.name == "screening" else v.name
-        inside = [d for d in assessed if v.earliest <= d <= v.latest and d not in used]
+        # The baseline and the day 0 visit are both on day 0: one assessment does for both.
+        free = [d for d in assessed if d not in used or (v.day == 0 and d == day0)]
+        inside = [d for d in free if v.earliest <= d <= v.latest]
         done = min(inside, key=lambda d: (abs((d - v.date).days), d)) if inside else None
         if done is not None:
             used.add(done)
@@ -126,7 +130,7 @@ def patient_calendar(
             done = inf.date
         out.append(
             PlannedVisit("infusion", f"infusion {inf.number}", inf.day, inf.date, earliest,
-                         latest, _status(earliest, latest, done, today, off), done)
+                         latest, _status(earliest, latest, done, today, off_treatment), done)
         )  # fmt: skip
     out.sort(key=lambda v: (v.date, v.kind != "infusion"))
     return PatientCalendar(

@@ -57,13 +57,35 @@ class PatientRecord:
 
     @property
     def off_study_date(self) -> dt.date | None:
-        """Death, withdrawal of consent or loss to follow-up: no visit is expected after it."""
+        """Death, withdrawal of consent (an event of its own, or the reason a discontinuation
+        gives) or loss to follow-up: no visit is expected after it."""
         stops = ("death", "withdrawal", "lost_to_follow_up")
         dates: list[dt.date] = [
             e["event_date"]
             for e in self.events
-            if e.get("event_type") in stops and isinstance(e.get("event_date"), dt.date)
+            if isinstance(e.get("event_date"), dt.date)
+            and (
+                e.get("event_type") in stops
+                or (
+                    e.get("event_type") == "discontinuation"
+                    and e.get("discontinuation_reason") in ("consent_withdrawn", "death")
+                )
+            )
         ]
+        return min(dates) if dates else None
+
+    @property
+    def off_treatment_date(self) -> dt.date | None:
+        """Study treatment stopped early (or the patient went off study): no infusion is
+        expected after it; visits continue unless the patient is off study."""
+        dates: list[dt.date] = [
+            e["event_date"]
+            for e in self.events
+            if e.get("event_type") == "discontinuation" and isinstance(e.get("event_date"), dt.date)
+        ]
+        off = self.off_study_date
+        if off is not None:
+            dates.append(off)
         return min(dates) if dates else None
 
     @property

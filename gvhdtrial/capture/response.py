@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
+from gvhdtrial.capture.assessed import is_assessed
 from gvhdtrial.capture.record import PatientRecord, Row
 from gvhdtrial.protocol import Measurements, OrganStages, overall_grade
 from gvhdtrial.protocol import stage_organs as _stage_organs
@@ -54,8 +55,8 @@ def stages_of(row: Mapping[str, Any]) -> OrganStages:
 
 
 def _stages_or_none(row: Mapping[str, Any] | None) -> OrganStages | None:
-    if row is None:
-        return None
+    if row is None or not is_assessed(row):
+        return None  # a blank assessment is "not assessed", not stage 0
     try:
         return stages_of(row)
     except (ValueError, TypeError):
@@ -160,7 +161,9 @@ def compute_response(
         BASIS_DIED: f"NR by rule: died on {record.death_date}",
         BASIS_SALVAGE: f"NR by rule: salvage agent from {salvage}",
         BASIS_NO_BASELINE: (
-            "no baseline assessment" if base is None else "baseline cannot be staged"
+            "no baseline assessment"
+            if base is None
+            else "baseline not assessed or cannot be staged"
         ),
         BASIS_NO_ORIGIN: (
             "no infusion recorded yet"

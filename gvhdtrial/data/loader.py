@@ -182,6 +182,17 @@ class TrialData:
         """Every table, by name, in model order."""
         return {t.name: self.table(t.name) for t in TABLES}
 
+    def missing_forms(self) -> pd.DataFrame:
+        """One row (``table``, ``patient_id``, ``form``) per CRF form a patient's row leaves
+        wholly empty (not entered: its values are missing data; see ``Table.forms``)."""
+        out = []
+        for t in TABLES:
+            frame = self.table(t.name)
+            for form, columns in t.forms.items():
+                blank = frame[list(columns)].isna().all(axis=1)
+                out += [(t.name, pid, form) for pid in frame.loc[blank, "patient_id"]]
+        return pd.DataFrame(out, columns=["table", "patient_id", "form"])
+
 
 # Every table of the model must be a field of TrialData (and nothing else but `info`).
 assert [f.name for f in fields(TrialData)] == ["info", *TABLES_BY_NAME]
@@ -438,9 +449,17 @@ def _ok(value: Any) -> bool:
 def _check_required(p: _Parsed, problems: list[Problem]) -> None:
     t = p.table
     present = [f for f in t.fields if f.name in p.header]
+    form_of = {c: form for form, columns in t.forms.items() for c in columns}
     for row in p.rows:
+        absent = {
+            form
+            for form, columns in t.forms.items()
+            if all(row.raw.get(c, "") == "" for c in columns)
+        }
         for f in present:
             value = row.values[f.name]
+            if form_of.get(f.name) in absent:
+                continue  # the whole form is not entered: missing data, not an error
             if f.when is None:
                 if value is None and f.required:
                     problems.append(

@@ -122,6 +122,11 @@ class Table:
     fields: tuple[Field, ...]
     primary_key: tuple[str, ...]
     unique: tuple[tuple[str, ...], ...] = ()
+    #: Columns entered on a CRF form of their own (form name -> columns). A row may leave a
+    #: whole form empty: the form is not entered yet, its values are missing data and the row
+    #: stays (a randomized patient is never dropped; the analysis plan's ITT rules apply).
+    #: Part of a form empty is still an error where a value is required.
+    forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def filename(self) -> str:
@@ -186,6 +191,14 @@ SITES = Table(
     ),
     primary_key=("site_id",),
 )
+
+#: The ``patients`` columns of the baseline CRF (demographics, transplant, aGVHD onset): the
+#: rest of the row is the patient's identity, weight, consent and screening answers.
+BASELINE_FORM = (
+    "screening_date", "sex", "diagnosis", "hsct_date", "conditioning", "donor_type",
+    "stem_cell_source", "cd34_dose_1e6_per_kg", "cmv_donor", "cmv_recipient", "ebv_donor",
+    "ebv_recipient", "gvhd_prophylaxis", "agvhd_onset_date", "screening_notes",
+)  # fmt: skip
 
 PATIENTS = Table(
     "patients",
@@ -313,6 +326,7 @@ PATIENTS = Table(
         _f("screening_notes", "str", "Free-text screening remarks", required=False),
     ),
     primary_key=("patient_id",),
+    forms={"baseline": BASELINE_FORM},
 )
 
 STEROID_DOSES = Table(

@@ -34,6 +34,16 @@ PDF_NAME = "report.pdf"
 FIGURES_DIR = "figures"
 
 
+#: The steps of :func:`build_report` in order (without the PDF), for progress shown elsewhere.
+BUILD_STEPS = (
+    "Load and validate trial data",
+    "Analyse (populations, endpoints, tables, models)",
+    "Write tables (CSV, JSON)",
+    "Draw figures (PNG, SVG)",
+    "Write HTML report",
+)
+
+
 @dataclass(frozen=True)
 class ReportOutputs:
     """What one report run wrote."""
@@ -46,13 +56,19 @@ class ReportOutputs:
 
 
 class _Steps:
-    """One progress line per step (with a tick when done); silent without a console."""
+    """One progress line per step (with a tick when done); silent without a console.
+    ``on_step`` (if given) hears each step's description as it starts (a web page's progress)."""
 
-    def __init__(self, progress: Progress | None) -> None:
+    def __init__(
+        self, progress: Progress | None, on_step: Callable[[str], None] | None = None
+    ) -> None:
         self.progress = progress
+        self.on_step = on_step
 
     @contextmanager
     def step(self, description: str, total: int = 1) -> Iterator[Callable[[str], None]]:
+        if self.on_step is not None:
+            self.on_step(description)
         if self.progress is None:
             yield lambda _label: None
             return
@@ -191,11 +207,13 @@ def build_report(
     console: Console | None = None,
     definition: Any = None,
     lang: str = "en",
+    on_step: Callable[[str], None] | None = None,
 ) -> ReportOutputs:
     """Load the trial in ``data_dir``, analyse it under ``definition`` (its analysis plan; default
     the trial the installation runs, :func:`gvhdtrial.trial.current_definition`), and write the
     whole report into ``out_dir`` in ``lang`` (``en`` or ``zh``; the tables' CSV and JSON stay
-    in English)."""
+    in English). ``on_step`` is called with each step's description as it starts
+    (:data:`BUILD_STEPS`)."""
     from gvhdtrial.analysis import analyse
     from gvhdtrial.data import load_trial
     from gvhdtrial.trial import current_definition
@@ -204,7 +222,7 @@ def build_report(
 
     check_language(lang)
     progress = _progress(console)
-    steps = _Steps(progress)
+    steps = _Steps(progress, on_step)
 
     def run() -> ReportOutputs:
         with steps.step("Load and validate trial data"):

@@ -56,7 +56,7 @@ figcaption b { color: var(--ink); }
 .key .v { font-size: 18px; font-weight: bold; }
 .msc { color: var(--msc); } .control { color: var(--control); }
 ul.notes li { margin-bottom: 6px; }
-@page { size: A4; margin: 14mm 11mm 14mm 11mm;
+@page { size: A4; margin: 16mm 11mm 14mm 11mm;
   font-family: "DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif;
   @top-center { content: "%(statement)s"; color: #8b0000; font-weight: bold; font-size: 9pt; }
   @bottom-left { content: "%(footer)s"; color: #777; font-size: 8pt; }
@@ -78,6 +78,22 @@ ul.notes li { margin-bottom: 6px; }
   nav ol { columns: 2; }
 }
 """
+
+
+#: The printed report's title (HTML ``<title>``, hence the PDF's Title metadata, and its h1).
+REPORT_TITLE = "Steroid-refractory aGVHD trial: analysis report"
+#: The running header fits one line of the top margin at 9 pt on A4.
+HEADER_MAX_CHARS = 100
+
+
+def running_header(statement: str) -> str:
+    """The page header: the statement's first sentence (a data set's statement can be a whole
+    paragraph, which Chromium cut mid-sentence and wrapped over the page's headings); a first
+    sentence too long for one line ends at a word with an ellipsis."""
+    first = re.split(r"(?<=[.!?])\s", statement.strip(), maxsplit=1)[0].rstrip(".")
+    if len(first) <= HEADER_MAX_CHARS:
+        return first
+    return first[: HEADER_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _css_string(text: str) -> str:
@@ -295,11 +311,13 @@ def render_html(
 
     toc = "".join(f'<li><a href="#{key}">{html.escape(title)}</a></li>' for key, title in doc.toc)
     meta_html = _meta({**(meta or {}), N_("Report"): f"gvhdtrial {__version__}"})
-    statement = html.escape(results.synthetic_statement or "SYNTHETIC reconstruction")
+    title = html.escape(_("Steroid-refractory aGVHD trial: analysis report"))
     colours = {
         "msc": style.ARM_COLOURS["msc"],
         "control": style.ARM_COLOURS["control"],
-        "statement": _css_string(results.synthetic_statement or "SYNTHETIC reconstruction"),
+        "statement": _css_string(
+            running_header(results.synthetic_statement or "SYNTHETIC reconstruction")
+        ),
         "footer": _css_string(_("gvhdtrial analysis report")),
         "page": _css_string(_("page %(page)s of %(pages)s"))
         .replace("%(page)s", '" counter(page) "')
@@ -310,9 +328,9 @@ def render_html(
         f'<!DOCTYPE html>\n<html lang="{"zh-Hans" if current() == "zh" else "en"}">'
         '<head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_('gvhdtrial report')} — {statement}</title>"
+        f"<title>{title}</title>"
         f"<style>{_CSS % colours}</style></head><body>"
-        f"{_banner(results)}<h1>{_('Steroid-refractory aGVHD trial: analysis report')}</h1>"
+        f"{_banner(results)}<h1>{title}</h1>"
         f"{meta_html}<nav><ol>{toc}</ol></nav>"
     )
     out.write("".join(doc.parts))

@@ -17,9 +17,11 @@ class ServiceError(Exception):
     status = 400
     code = "error"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: The form field the error is about (a form shows it there), if any.
+        self.field = field
         if code:
             self.code = code
 

@@ -229,6 +229,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
+#: How the analysis report is built: "thread" (in the background, the default) or "inline".
+GVHDTRIAL_REPORT_BUILD = os.environ.get("GVHDTRIAL_REPORT_BUILD", "thread")
+
 EMAIL_BACKEND = os.environ.get(
     "GVHDTRIAL_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
 )

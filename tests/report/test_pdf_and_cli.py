@@ -173,3 +173,37 @@ def test_the_reference_trial_report(tmp_path: Path) -> None:
     assert "24/40" in html and "19/38" in html
     if HAVE_CHROMIUM:
         assert pdf_pages(tmp_path / "report.pdf") >= 10
+
+
+@needs_chromium
+def test_the_pdf_header_is_whole_and_above_the_page_and_the_title_is_the_reports(
+    fake_results: AnalysisResults, tmp_path: Path
+) -> None:
+    """Issue 11: with the reference trial's paragraph-long statement, the running header was
+    cut mid-sentence and printed over the headings, and the PDF's Title was the paragraph."""
+    import dataclasses
+    import html
+    import json
+
+    from gvhdtrial.report.html import REPORT_TITLE
+
+    if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
+        pytest.skip("pdfinfo/pdftotext (poppler-utils) are absent")
+    statement = json.loads((REFERENCE / "trial.json").read_text(encoding="utf-8"))["statement"]
+    assert len(statement) > 300  # the paragraph that broke the header
+    results = dataclasses.replace(fake_results, synthetic_statement=statement)
+    pdf = write_report(results, tmp_path, tables=False).pdf
+    assert pdf is not None
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"^Title:\s+(.*)$", info, re.M).group(1) == REPORT_TITLE  # type: ignore[union-attr]
+    bbox = subprocess.run(["pdftotext", "-bbox", "-f", "2", "-l", "3", str(pdf), "-"],
+                          capture_output=True, text=True).stdout  # fmt: skip
+    pages = bbox.split("<page ")[1:]
+    assert len(pages) == 2
+    top_margin_pt = 16 / 25.4 * 72  # @page margin-top 16 mm
+    for page in pages:
+        boxes = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', page)
+        header = [html.unescape(w) for y0, y1, w in boxes if float(y1) <= top_margin_pt]
+        # The whole first sentence, on one line inside the top margin, nothing else there.
+        assert " ".join(header) == "SYNTHETIC reconstruction — not the trial's patients"
+        assert len({round(float(y0)) for y0, y1, _ in boxes if float(y1) <= top_margin_pt}) == 1

@@ -72,3 +72,31 @@ def test_trial_whose_patients_have_no_assessment_yet(reference, tmp_path):
     assert results.consort["randomized"]["total"] == 2
     outputs = write_report(results, tmp_path, pdf=False)
     assert "SYNTHETIC reconstruction" in Path(outputs.html).read_text(encoding="utf-8")
+
+
+def test_a_randomized_patient_without_baseline_form_is_analysed_not_dropped(reference, tmp_path):
+    """Issue 11: the baseline form missing is missing data. The patient stays in ITT (the
+    analysis plan: every randomized patient), the missing values are left out of Table 1's
+    counts of that characteristic, and a note of the report names the patient and the form."""
+    from gvhdtrial.data import write_trial
+    from gvhdtrial.data.model import BASELINE_FORM
+
+    trial = _first_patients(reference, 5)
+    pid = trial.randomization.patient_id.iloc[1]
+    patients = trial.patients.copy()
+    for column in BASELINE_FORM:
+        patients.loc[patients.patient_id == pid, column] = None
+    folder = write_trial(dataclasses.replace(trial, patients=patients), tmp_path / "data")
+    loaded = load_trial(folder)  # the loader accepts the empty form
+    results = analyse(loaded)
+    assert results.consort["randomized"]["total"] == 5
+    row = results.adsl.set_index("patient_id").loc[pid]
+    assert bool(row["itt"]) and pd.isna(row["sex"])
+    (note,) = [n for n in results.notes if "CRF forms not entered" in n]
+    assert f"{pid} (baseline)" in note
+    males = results.table1[results.table1.level == "Male"]
+    counted = sum(int(str(c).split()[0]) for c in males[["itt_msc", "itt_control"]].iloc[0])
+    assert counted == int((trial.patients.set_index("patient_id").loc[
+        list(trial.randomization.patient_id)].drop(pid)["sex"] == "male").sum())  # fmt: skip
+    html = Path(write_report(results, tmp_path / "report", pdf=False).html).read_text("utf-8")
+    assert f"{pid} (baseline)" in html

@@ -23,6 +23,8 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Test transactions are not visible to another thread: the report is built in the request.
+settings.GVHDTRIAL_REPORT_BUILD = "inline"
 
 PASSWORD = "demo-password-for-tests"
 ELIGIBLE = {

@@ -94,7 +94,8 @@ def _crf_world(trial: Trial, patient: Any, kits: tuple[str, ...]) -> dict[str, l
             "agvhd_onset_date": dt.date(2023, 12, 20)}),
     ]  # fmt: skip
     confirm_response(actor, patient.pk, "d28", "NR", "crawl: response recorded early")
-    manual = raise_query(trial.actor("datamanager"), patient.pk, "Please check the source document")
+    manual = raise_query(trial.actor("datamanager"), patient.pk, "Please check the source document",
+                         form="baseline", field="sex")  # fmt: skip
     from gvhdtrial.web.queries.models import Query
 
     auto = Query.objects.exclude(check_id="manual").first()

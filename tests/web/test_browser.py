@@ -79,6 +79,9 @@ def test_investigator_screens_randomizes_dispenses_and_unblinds(
         shot(investigator, "02-screened-eligible")
 
         investigator.click("#randomize")
+        investigator.wait_for_selector("#confirm-randomize")  # the confirmation page
+        assert "Eligible" in investigator.inner_text("#confirm-eligibility")
+        investigator.click("#confirm-randomize")
         investigator.wait_for_selector("#randomization")
         assert "C01-R0001" in investigator.inner_text("#randomization")
         shot(investigator, "03-randomized")

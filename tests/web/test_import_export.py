@@ -164,3 +164,24 @@ def test_export_roles(trial: Trial, tmp_path: Path) -> None:
         export_trial(trial.actor("datamanager"), tmp_path / "dm", blinded=False)
     log = export_trial(trial.actor("statistician"), tmp_path / "stat", blinded=False)
     assert not log.blinded and "randomization.csv" in log.files
+
+
+def test_a_randomized_patient_without_baseline_form_is_exported(trial: Trial, tmp_path: Path):
+    """Issue 11: the patient was left out of the export (and so of the report) when the
+    baseline CRF was not entered. Now the row is exported with the baseline columns empty,
+    listed as a missing form by the loader and named in the export log."""
+    from gvhdtrial.web.randomization.services import randomize
+
+    from .conftest import screen
+
+    patient = screen(trial)
+    randomize(trial.actor("investigator"), patient.pk)
+    assert not m.Baseline.objects.filter(patient=patient).exists()
+    log = export_trial(trial.actor("datamanager"), tmp_path / "out", blinded=True)
+    data = load_trial(tmp_path / "out")
+    assert patient.code in set(data.patients.patient_id)
+    assert patient.code in set(data.randomization.patient_id)
+    assert data.missing_forms().to_dict("records") == [
+        {"table": "patients", "patient_id": patient.code, "form": "baseline"}
+    ]
+    assert log.files["baseline form missing (exported, values empty)"] == patient.code

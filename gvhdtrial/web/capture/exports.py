@@ -11,8 +11,10 @@ Every text cell an export writes that a spreadsheet would run as a formula (it s
 OWASP guidance on CSV injection says; a number written as text (``-1.5``) is left alone. The
 pooled review reads its own unneutralized copy.
 
-Patients whose baseline CRF is not yet entered cannot form a valid ``patients`` row; they and
-their rows in other tables are left out and listed in the log (``skipped``).
+A patient whose baseline CRF is not entered yet is exported all the same, with the baseline
+columns empty: the data model lets a row leave a whole form empty (``Table.forms``), the loader
+lists it (``TrialData.missing_forms``) and the analysis treats it as missing data. No patient is
+ever left out; the export log lists the patients with missing forms.
 """
 
 from __future__ import annotations
@@ -111,8 +113,9 @@ def _info(blinded: bool) -> TrialInfo:
 def database_tables(
     blinded: bool, site_code: str | None = None
 ) -> tuple[TrialInfo, dict[str, pd.DataFrame], list[str]]:
-    """Every table as a DataFrame of plain Python values, and the patients left out; with
-    ``site_code``, that site's patients (and the site) only."""
+    """Every table as a DataFrame of plain Python values, and the patients whose baseline
+    form is not entered (exported with those columns empty); with ``site_code``, that site's
+    patients (and the site) only."""
     site_id = {
         s.code: (s.profile.data_site_id if hasattr(s, "profile") else s.code)
         for s in Site.objects.select_related("profile")
@@ -127,7 +130,7 @@ def database_tables(
         for s in Site.objects.select_related("profile")
         if site_code is None or s.code == site_code
     ]
-    patients, skipped = [], []
+    patients, missing = [], []
     baseline_fields = [
         f.name for f in m.Baseline._meta.concrete_fields if f.name not in ("id", "patient")
     ]
@@ -137,9 +140,10 @@ def database_tables(
     for p in qs:
         baseline = getattr(p, "baseline", None)
         screening = getattr(p, "screening", None)
-        if baseline is None or screening is None:
-            skipped.append(p.code)
-            continue
+        if screening is None:  # never: a patient is created with its screening
+            raise RuntimeError(f"patient {p.code} has no screening record")
+        if baseline is None:
+            missing.append(p.code)
         consent = getattr(p, "consent", None)
         row = {
             "patient_id": p.code,
@@ -147,15 +151,15 @@ def database_tables(
             "weight_kg": float(p.weight_kg),
             "consent_date": consent.consent_date if consent else None,
             **{c: screening.answers.get(c) for c in ANSWER_COLUMNS},
-            **{f: _none(getattr(baseline, f)) for f in baseline_fields},
+            **{
+                f: None if baseline is None else _none(getattr(baseline, f))
+                for f in baseline_fields
+            },
         }
         patients.append(row)
-    kept = {r["patient_id"] for r in patients}
     arms = arm_to_data()
     randomization = []
     for slot in Slot.objects.filter(patient__isnull=False).select_related("patient"):
-        if slot.patient.code not in kept:
-            continue
         centre = slot.stratum.split("|")[0]
         row = {
             "patient_id": slot.patient.code,
@@ -181,15 +185,13 @@ def database_tables(
             )
         rows = []
         for obj in qs:
-            if obj.patient.code not in kept:
-                continue
             row = {"patient_id": obj.patient.code, **{c: _none(getattr(obj, c)) for c in columns}}
             if name == "infusions":
                 bags = sorted(obj.kits.all(), key=lambda k: k.position)
                 row["kit_numbers"] = ";".join(b.kit.tracking_number for b in bags)
             rows.append(row)
         frames[name] = _frame(name, rows, blinded)
-    return _info(blinded), frames, skipped
+    return _info(blinded), frames, missing
 
 
 def write_export(
@@ -200,12 +202,13 @@ def write_export(
     for_spreadsheets: bool = True,
 ) -> tuple[Path, list[str]]:
     """Write the database as a trial data folder (validated by ``write_trial``); formula cells
-    neutralized unless ``for_spreadsheets`` is False (the service's own reading copy)."""
-    info, frames, skipped = database_tables(blinded, site_code)
+    neutralized unless ``for_spreadsheets`` is False (the service's own reading copy); also the
+    patients whose baseline form is missing."""
+    info, frames, missing = database_tables(blinded, site_code)
     if for_spreadsheets:
         frames = {name: neutralize(frame) for name, frame in frames.items()}
     data = TrialData(info, **{t.name: frames[t.name] for t in TABLES})
-    return write_folder(data, folder), skipped
+    return write_folder(data, folder), missing
 
 
 def trial_data(blinded: bool) -> TrialData:
@@ -242,10 +245,10 @@ def export_trial(
             )
         username = actor.username
     user = get_user_model().objects.get(username=username)
-    path, skipped = write_export(folder, blinded)
+    path, missing = write_export(folder, blinded)
     files = digests(path)
-    if skipped:
-        files = {**files, "skipped patients (baseline not entered)": ";".join(skipped)}
+    if missing:
+        files = {**files, "baseline form missing (exported, values empty)": ";".join(missing)}
     # Logging an export changes no trial data, so it is recorded even when the database is locked.
     with write(actor, reason=EXPORT_REASON, when_locked=True, username=username) as audit:
         log = m.ExportLog.objects.create(

@@ -36,6 +36,12 @@ def _validators(f: Field) -> list[Any]:
     return out
 
 
+def field_label(table_name: str, column: str) -> str:
+    """The data dictionary's label of a column (its ``meaning``): what a form and a message
+    call the field, never its raw name."""
+    return table(table_name).field(column).meaning
+
+
 def optional(f: Field) -> bool:
     """True when a cell of this field may be empty on some row."""
     return not f.required or f.when is not None

@@ -1,22 +1,19 @@
-"""The pooled data review and the built report, cached by the SHA-256 of the export they come
-from (an unchanged database is not analysed twice)."""
+"""The pooled data review, cached by the SHA-256 of the export it comes from (an unchanged
+database is not analysed twice). The analysis report is built in ``report_build``."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from django.conf import settings
 from django.utils.translation import gettext_lazy
 
 from gvhdtrial.data import Problem, TrialDataError
-from gvhdtrial.web.capture.exports import database_tables, digests, export_trial, write_export
-from gvhdtrial.web.sites.roles import Actor
+from gvhdtrial.web.capture.exports import database_tables, digests, write_export
 
 _lock = threading.Lock()
 _review_cache: dict[str, dict[str, Any]] = {}
@@ -53,14 +50,14 @@ def pooled_review(site_code: str | None = None) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="gvhdtrial-review-") as tmp:
         try:
-            folder, skipped = write_export(
+            folder, missing = write_export(
                 Path(tmp) / "data", blinded=True, site_code=site_code, for_spreadsheets=False
             )
         except TrialDataError as exc:
-            _, frames, skipped = database_tables(blinded=True, site_code=site_code)
+            _, frames, missing = database_tables(blinded=True, site_code=site_code)
             n = len(exc.problems)
             return {
-                "skipped": len(skipped),
+                "missing_baseline": len(missing),
                 "patients": len(frames["patients"]),
                 "problems": [_problem(p) for p in exc.problems],
                 "note": f"The captured data break {n} rule{'s' if n != 1 else ''} of the data "
@@ -71,11 +68,9 @@ def pooled_review(site_code: str | None = None) -> dict[str, Any]:
             if key in _review_cache:
                 return _review_cache[key]
         trial = load_trial(folder)
-        review: dict[str, Any] = {"skipped": len(skipped), "patients": len(trial.patients)}
+        review: dict[str, Any] = {"missing_baseline": len(missing), "patients": len(trial.patients)}
         if len(trial.randomization) == 0:
-            review["note"] = gettext_lazy(
-                "No randomized patient has a complete baseline yet: nothing to pool."
-            )
+            review["note"] = gettext_lazy("No patient is randomized yet: nothing to pool.")
         else:
             try:
                 results = analyse(trial)
@@ -90,25 +85,3 @@ def pooled_review(site_code: str | None = None) -> dict[str, Any]:
     with _lock:
         _review_cache[key] = review
     return review
-
-
-def report_folder(actor: Actor, lang: str = "en") -> Path:
-    """The report built from a fresh unblinded export (logged), reused while the data agree;
-    ``lang`` ``zh`` builds the Chinese report too (into ``<folder>/zh``)."""
-    from gvhdtrial.report.build import build_report
-
-    root = Path(settings.HOME) / "reports"
-    root.mkdir(parents=True, exist_ok=True)
-    with _lock:
-        staging = Path(tempfile.mkdtemp(prefix="export-", dir=root))
-        log = export_trial(actor, staging / "data", blinded=False)
-        key = _digest({k: v for k, v in log.files.items() if k.endswith((".csv", ".json"))})
-        target = root / key
-        if not (target / "report.html").exists():
-            build_report(staging / "data", target, pdf=False)
-        if not (target / "data").exists():
-            (staging / "data").rename(target / "data")
-        shutil.rmtree(staging, ignore_errors=True)
-        if lang != "en" and not (target / lang / "report.html").exists():
-            build_report(target / "data", target / lang, pdf=False, lang=lang)
-        return target

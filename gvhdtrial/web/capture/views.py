@@ -6,8 +6,9 @@
 - ``/exports/``: the export log; a POST downloads a zip of a fresh export (blinded for every
   role but the statistician after trial-level unblinding). Site roles and the monitor may not
   export.
-- ``/report/``: the analysis report (HTML from ``gvhdtrial.report``) built from a fresh unblinded
-  export, for the statistician once the database is locked and the trial unblinded.
+- ``/report/``: the analysis report (HTML from ``gvhdtrial.report``), for the statistician once
+  the database is locked and the trial unblinded: built once per data version in the
+  background (``report_build``), its progress shown until it is served from disk.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from gvhdtrial.data import TrialDataError, load_trial
 from gvhdtrial.data.loader import readme_text
 from gvhdtrial.web.capture.exports import export_trial, may_export_unblinded
 from gvhdtrial.web.capture.models import Assessment, ExportLog
-from gvhdtrial.web.capture.review import pooled_review, report_folder
+from gvhdtrial.web.capture.report_build import ensure_build, report_dir
+from gvhdtrial.web.capture.review import pooled_review
 from gvhdtrial.web.lock.models import database_is_locked
 from gvhdtrial.web.pages import error_page, page
 from gvhdtrial.web.patients.models import Patient
@@ -145,21 +147,11 @@ def analysis_report(request: HttpRequest) -> HttpResponse:
                 "locked and the trial is unblinded. Until then, see the pooled data review."
             ),
         )
-    try:
+    st = ensure_build(actor.username, retry=request.method == "POST")
+    if st["state"] == "ready":
         lang = i18n.current()
-        folder = report_folder(actor, lang)
-        folder = folder / lang if lang != "en" else folder
-    except TrialDataError as exc:  # the live data are not yet a complete data set
-        problems = "; ".join(str(p) for p in exc.problems[:5])
-        return error_page(
-            request,
-            422,
-            _("The exported data do not load (%(n)s): %(problems)s")
-            % {"n": len(exc.problems), "problems": problems},
-        )
-    except Exception as exc:  # e.g. too few patients for a model: say so instead of a 500
-        log.exception("analysis report failed")
-        return error_page(
-            request, 500, _("The report could not be built: %(error)s") % {"error": exc}
-        )
-    return FileResponse(open(folder / "report.html", "rb"), content_type="text/html")
+        folder = report_dir(st["version"])
+        folder = folder / lang if lang != "en" and (folder / lang).exists() else folder
+        return FileResponse(open(folder / "report.html", "rb"), content_type="text/html")
+    status = 500 if st["state"] == "failed" else 202
+    return render(request, "capture/report_progress.html", {"status": st}, status=status)

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
-from gvhdtrial.capture import baseline_assessment, stages_of
+from gvhdtrial.capture import baseline_assessment, stages_of, unassessed_organs
 from gvhdtrial.protocol import ROMAN_GRADE, assess_response, lower_gi_stage, overall_grade
 from gvhdtrial.web.crf.records import patient_record
 from gvhdtrial.web.patients.services import get_patient
@@ -39,10 +39,17 @@ class StageIn(Schema):
     ileus: bool = False
     bloody_stool: bool = False
     patient_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    #: The stored assessment being edited, if any (the baseline is not compared with itself).
+    assessment_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
 
 
 class StageOut(Schema):
     ok: bool
+    #: False for a blank assessment: no stage, grade or response is given ("not assessed").
+    assessed: bool = True
+    not_assessed: list[str] = Field(default_factory=list)
+    #: True when the assessment being edited is the patient's baseline (no response).
+    is_baseline: bool = False
     error: str = ""
     stages: dict[str, int] = Field(default_factory=dict)
     grade: int | None = None
@@ -57,11 +64,17 @@ def stage(request: HttpRequest, payload: StageIn) -> Any:
     from gvhdtrial.web.api import _actor
 
     actor = _actor(request)
-    values = payload.dict(exclude={"patient_id"})
+    # Site isolation first: another site's patient is not found, whatever the measurements.
+    patient = get_patient(actor, payload.patient_id) if payload.patient_id is not None else None
+    values = payload.dict(exclude={"patient_id", "assessment_id"})
     try:
         stages = stages_of(values)
     except (ValueError, TypeError) as exc:
         return StageOut(ok=False, error=str(exc))
+    blank = unassessed_organs(values)
+    if blank:  # stages of the organs entered so far; no grade, no response
+        entered = {k: v for k, v in stages.as_dict().items() if k not in blank}
+        return StageOut(ok=True, assessed=False, not_assessed=list(blank), stages=entered)
     out = StageOut(
         ok=True, stages=stages.as_dict(), grade=overall_grade(stages),
         grade_roman=ROMAN_GRADE[overall_grade(stages)],
@@ -78,15 +91,17 @@ def stage(request: HttpRequest, payload: StageIn) -> Any:
             out.lower_gi_note = (
                 f"staged by volume (stage {stages.lower_gi}); episodes alone give {by_episodes}"
             )
-    if payload.patient_id is not None:
-        patient = get_patient(actor, payload.patient_id)
+    if patient is not None:
         base = baseline_assessment(patient_record(patient))
-        if base is not None:
+        editing = f"capture.assessment:{payload.assessment_id}"
+        if base is not None and base.get("_ref") == editing:
+            out.is_baseline = True
+        elif base is not None:
             try:
                 baseline = stages_of(base)
             except (ValueError, TypeError):
                 baseline = None
-            if baseline is not None:
+            if baseline is not None and not unassessed_organs(base):
                 out.baseline_stages = baseline.as_dict()
                 out.response = assess_response(baseline, stages).value
     return out

@@ -96,6 +96,35 @@ class AssessmentForm(CrfForm):
             "weight_kg": _("Weight (kg)"),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.visit if self.instance and self.instance.pk else ""
+        self.fields["visit"] = forms.ChoiceField(
+            label=self.fields["visit"].label,
+            choices=[("", "---------"), *visit_choices(current)],
+            widget=forms.Select(attrs={"id": "id_visit"}),
+        )
+
+
+def visit_choices(current: str = "") -> list[tuple[str, str]]:
+    """The visits of the protocol's schedule (:func:`gvhdtrial.protocol.treatment_plan`) as the
+    data model spells them (``baseline``, ``d<N>``), plus ``screening``, ``steroid_start`` and
+    ``unscheduled``; a stored value outside the schedule stays choosable."""
+    import datetime as dt
+
+    from gvhdtrial.protocol import treatment_plan
+    from gvhdtrial.protocol.response import Response
+
+    plan = treatment_plan(60.0, dt.date(2000, 1, 1), Response.PR)  # the days do not depend on it
+    days = sorted({v.day for v in plan.visits})
+    out = [("screening", _("Screening")), ("steroid_start", _("Start of steroids")),
+           ("baseline", _("Baseline (day 0, before the first infusion)"))]  # fmt: skip
+    out += [(f"d{d}", _("Day %(day)s") % {"day": d}) for d in days]
+    out.append(("unscheduled", _("Unscheduled")))
+    if current and current not in {code for code, _label in out}:
+        out.append((current, current))
+    return out
+
 
 class InfusionForm(CrfForm):
     kit_numbers = forms.CharField(
@@ -168,9 +197,8 @@ FORM_CLASSES: dict[str, type[CrfForm]] = {
 
 
 class QueryRaiseForm(forms.Form):
-    record = forms.CharField(label=_("Record (optional, e.g. capture.assessment:12)"),
-                             required=False, max_length=80)  # fmt: skip
-    field = forms.CharField(label=_("Field (optional)"), required=False, max_length=60)
+    """The question of a query raised from a field (the field comes from the link)."""
+
     text = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=4000)  # fmt: skip
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,12 +23,15 @@ from gvhdtrial.capture import (
     PatientRecord,
     check_patient,
     compute_response,
+    infusion_refusal,
     patient_calendar,
     stages_of,
+    unassessed_organs,
 )
 from gvhdtrial.capture.steroids import sr_category
 from gvhdtrial.protocol import ROMAN_GRADE, overall_grade
 from gvhdtrial.supply import CustodyAction, CustodyEvent, KitStatus, delivered_cells_per_kg
+from gvhdtrial.web.capture.fields import field_label
 from gvhdtrial.web.capture.models import (
     AdverseEvent,
     Assessment,
@@ -131,6 +135,7 @@ def save_row(
         for name, value in values.items():
             setattr(obj, name, "" if value is None and _is_text(model, name) else value)
         if before is None and number_field is not None:
+            _not_a_duplicate(obj, form, number_field)
             last = model.objects.filter(patient=patient).aggregate(m=Max(number_field))["m"]  # type: ignore[attr-defined]
             setattr(obj, number_field, (last or 0) + 1)
         _unique_or_refuse(obj, form)
@@ -148,6 +153,29 @@ def _is_text(model: type[models.Model], name: str) -> bool:
     return isinstance(f, models.CharField | models.TextField)
 
 
+def _not_a_duplicate(obj: models.Model, form: str, number_field: str) -> None:
+    """Refuse a new numbered row (adverse event, event) whose every value equals a row the
+    patient already has: a form sent twice (back button, double click) is not a second AE."""
+    model = type(obj)
+    names = [
+        f.name for f in model._meta.concrete_fields
+        if f.name not in ("id", "patient", number_field)
+    ]  # fmt: skip
+    same = model.objects.filter(  # type: ignore[attr-defined]
+        patient_id=obj.patient_id,
+        **{n: getattr(obj, n) for n in names},  # type: ignore[attr-defined]
+    ).first()
+    if same is not None:
+        raise Refused(
+            _(
+                "This is already recorded (%(form)s %(number)s, with the same values): "
+                "it was not saved again."
+            )
+            % {"form": TITLES[form].lower(), "number": getattr(same, number_field)},
+            code="duplicate",
+        )
+
+
 def _unique_or_refuse(obj: models.Model, form: str) -> None:
     """Refuse a duplicate key with a message instead of a database error."""
     model = type(obj)
@@ -159,12 +187,38 @@ def _unique_or_refuse(obj: models.Model, form: str) -> None:
         if obj.pk:
             qs = qs.exclude(pk=obj.pk)
         if qs.exists():
-            shown = ", ".join(n for n in names if n != "patient")
-            raise Invalid(f"This patient already has a {TITLES[form].lower()} with this {shown}.")
+            shown = [n for n in names if n != "patient"]
+            labels = ", ".join(field_label(FORMS[form][1], n).lower() for n in shown)
+            raise Invalid(
+                _("This patient already has a record of this form with this %(what)s.")
+                % {"what": labels},
+                field=shown[0] if shown else None,
+            )
 
 
 def _kit_numbers(text: str) -> list[str]:
     return [k for k in text.replace(",", ";").replace(" ", ";").replace("\n", ";").split(";") if k]
+
+
+def _infusion_follows_plan(
+    patient: Patient, number: Any, on: Any, weight: float, row_id: int | None = None
+) -> None:
+    """Refuse an infusion the treatment plan does not allow (capture.infusion_refusal)."""
+    if not isinstance(number, int) or not isinstance(on, dt.date):
+        return  # the form reports a missing number or date at the field
+    done = dict(
+        Infusion.objects.filter(patient=patient).exclude(pk=row_id)
+        .values_list("infusion_number", "date")
+    )  # fmt: skip
+    slot = getattr(patient, "allocation", None)
+    randomized_on = slot.allocated_at.date() if slot is not None and slot.allocated_at else None
+    d28 = ResponseConfirmation.objects.filter(patient=patient, visit="d28").first()
+    why = infusion_refusal(
+        number, on, weight_kg=weight, done=done, day28_response=d28.confirmed if d28 else None,
+        randomized_on=randomized_on, today=timezone.localdate(),
+    )  # fmt: skip
+    if why:
+        raise Refused(why.message, field=why.field)
 
 
 def save_infusion(
@@ -184,18 +238,22 @@ def save_infusion(
             obj = Infusion.objects.select_for_update(of=("self",)).get(pk=obj.pk)
             before = snapshot(obj)
             if kits_text and _kit_numbers(kits_text) != obj.kit_numbers.split(";"):
-                raise Refused(_("The kits of a recorded infusion cannot be changed."))
+                raise Refused(
+                    _("The kits of a recorded infusion cannot be changed."), field="kit_numbers"
+                )
             for name, value in values.items():
                 setattr(obj, name, "" if value is None and _is_text(Infusion, name) else value)
+            _infusion_follows_plan(patient, obj.infusion_number, obj.date, weight, obj.pk)
             obj.save()
             audit.changed(obj, before, reason=reason)
         else:
             numbers = _kit_numbers(kits_text)
             if not numbers:
-                raise Invalid(_("Enter or scan the kit number of every bag."))
+                raise Invalid(_("Enter or scan the kit number of every bag."), field="kit_numbers")
             if len(set(numbers)) != len(numbers):
-                raise Invalid(_("A kit number is entered twice."))
+                raise Invalid(_("A kit number is entered twice."), field="kit_numbers")
             number = values.get("infusion_number")
+            _infusion_follows_plan(patient, number, values.get("date"), weight)
             kits = []
             for tn in numbers:
                 kit = (
@@ -205,18 +263,40 @@ def save_infusion(
                     .first()
                 )
                 if kit is None or kit.patient_id != patient.pk or kit.site_id != patient.site_id:
-                    raise Refused(_("Kit %(kit)s is not dispensed to this patient.") % {"kit": tn})
+                    raise Refused(
+                        _("Kit %(kit)s is not dispensed to this patient.") % {"kit": tn},
+                        field="kit_numbers",
+                    )
                 if kit.status != KitStatus.DISPENSED.value:
                     raise Refused(
                         _("Kit %(kit)s is %(status)s, not dispensed: it cannot be infused.")
-                        % {"kit": tn, "status": label(kit.status)}
+                        % {"kit": tn, "status": label(kit.status)},
+                        field="kit_numbers",
                     )
                 if kit.infusion_number != number:
                     raise Refused(
                         _("Kit %(kit)s was dispensed for infusion %(dispensed)s, not %(number)s.")
-                        % {"kit": tn, "dispensed": kit.infusion_number, "number": number}
+                        % {"kit": tn, "dispensed": kit.infusion_number, "number": number},
+                        field="kit_numbers",
                     )
                 kits.append(kit)
+            missing = sorted(
+                Kit.objects.filter(
+                    patient=patient, infusion_number=number, status=KitStatus.DISPENSED.value
+                )
+                .exclude(tracking_number__in=numbers)
+                .values_list("tracking_number", flat=True)
+            )
+            if missing:
+                raise Refused(
+                    _(
+                        "Infusion %(number)s was dispensed %(bags)s bags: enter every one "
+                        "(not entered: %(missing)s)."
+                    )
+                    % {"number": number, "bags": len(kits) + len(missing),
+                       "missing": ", ".join(missing)},
+                    field="kit_numbers",
+                )  # fmt: skip
             obj = Infusion(patient=patient)
             for name, value in values.items():
                 setattr(obj, name, "" if value is None and _is_text(Infusion, name) else value)
@@ -286,11 +366,15 @@ class StagedAssessment:
     stages: dict[str, int] | None
     grade: str | None
     error: str = ""
+    assessed: bool = True
 
 
 def staged_assessments(patient: Patient) -> list[StagedAssessment]:
     out = []
     for a in Assessment.objects.filter(patient=patient):
+        if unassessed_organs({f: getattr(a, f) for f in _MEASUREMENT_NAMES}):
+            out.append(StagedAssessment(a, None, None, assessed=False))
+            continue
         try:
             stages = stages_of({f: getattr(a, f) for f in _MEASUREMENT_NAMES})
         except (ValueError, TypeError) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -11,16 +12,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from gvhdtrial.capture import compute_response, patient_calendar, site_worklist
+from gvhdtrial.web.audit.models import AuditEntry
 from gvhdtrial.web.capture.models import Baseline
 from gvhdtrial.web.crf import services
-from gvhdtrial.web.crf.access import may_write, require_write
+from gvhdtrial.web.crf.access import QUERY_RAISE, may_write, require_write
 from gvhdtrial.web.crf.forms import FORM_CLASSES, ResponseForm
 from gvhdtrial.web.crf.models import ResponseConfirmation
-from gvhdtrial.web.crf.records import patient_record
-from gvhdtrial.web.errors import NotFound
+from gvhdtrial.web.crf.records import patient_record, ref
+from gvhdtrial.web.errors import NotFound, ServiceError
+from gvhdtrial.web.gateway import DatabaseLocked, ReasonRequired
 from gvhdtrial.web.pages import page
 from gvhdtrial.web.patients.services import get_patient, visible_patients
-from gvhdtrial.web.queries.services import visible_queries
+from gvhdtrial.web.queries.services import describe, visible_queries
 
 
 def _saved(request: HttpRequest, result: services.SaveResult, what: str) -> None:
@@ -33,6 +36,13 @@ def _saved(request: HttpRequest, result: services.SaveResult, what: str) -> None
         )  # fmt: skip
 
 
+def _placed(queries: Any) -> list[Any]:
+    out = list(queries)
+    for q in out:
+        q.place = describe(q)
+    return out
+
+
 @page()
 def crf_patient(request: HttpRequest, patient_id: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
@@ -41,7 +51,7 @@ def crf_patient(request: HttpRequest, patient_id: int) -> HttpResponse:
     context.update(
         patient=patient,
         writable={f.replace("-", "_"): may_write(actor, f) for f in (*services.FORMS, "response")},
-        queries=visible_queries(actor).filter(patient=patient).exclude(status="closed"),
+        queries=_placed(visible_queries(actor).filter(patient=patient).exclude(status="closed")),
     )
     return render(request, "crf/patient.html", context)
 
@@ -77,6 +87,7 @@ def _form(request: HttpRequest, patient_id: int, form: str, row_id: int | None) 
         }
     if form == "infusions" and instance is not None:
         initial = {"kit_numbers": instance.kit_numbers}
+    status = 200
     cls = FORM_CLASSES[form]
     f = cls(request.POST or None, instance=instance, initial=initial, editing=editing)
     if request.method == "POST":
@@ -85,17 +96,53 @@ def _form(request: HttpRequest, patient_id: int, form: str, row_id: int | None) 
             values = f.values()
             if form == "infusions" and editing:
                 values.pop("kit_numbers", None)
-            result = services.save_row(
-                actor, patient_id, form, values, row_id=instance.pk if instance else None,
-                reason=f.cleaned_data.get("reason", ""),
-            )  # fmt: skip
-            _saved(request, result, services.TITLES[form])
-            return redirect("crf_patient", patient_id=patient_id)
+            try:
+                result = services.save_row(
+                    actor, patient_id, form, values, row_id=instance.pk if instance else None,
+                    reason=f.cleaned_data.get("reason", ""),
+                )  # fmt: skip
+            except (ServiceError, ReasonRequired, DatabaseLocked) as exc:
+                # Shown at its field, the entered values kept (the page is not reloaded).
+                status = at_field(f, exc)
+            else:
+                _saved(request, result, services.TITLES[form])
+                return redirect("crf_patient", patient_id=patient_id)
     return render(
         request, "crf/form.html",
         {"patient": patient, "form": f, "slug": form, "title": services.TITLES[form],
-         "editing": editing, "writable": may_write(actor, form)},
+         "editing": editing, "writable": may_write(actor, form),
+         "fields": _annotated_fields(actor, f, instance, form),
+         "can_raise": instance is not None and actor.role in QUERY_RAISE},
+        status=status,
     )  # fmt: skip
+
+
+def _annotated_fields(actor: Any, f: Any, instance: Any, form: str) -> list[dict[str, Any]]:
+    """Each field of the form with its history (who, when, old, new, reason: the audit trail's
+    rows of this record) and its open queries, for the markers at the field."""
+    history: dict[str, list[Any]] = {}
+    queries: dict[str, list[Any]] = {}
+    if instance is not None:
+        record = ref(instance)
+        for e in AuditEntry.objects.filter(record=record).order_by("seq"):
+            history.setdefault(e.field, []).append(e)
+        for q in visible_queries(actor).filter(record=record).exclude(status="closed"):
+            queries.setdefault(q.field, []).append(q)
+    return [
+        {"field": bf, "history": history.get(bf.name, []), "queries": queries.get(bf.name, [])}
+        for bf in f
+    ]
+
+
+def at_field(f: Any, exc: Exception) -> int:
+    """Add a service error to the form, at its field when it names one of the form's fields
+    (else above the form); returns the HTTP status to answer with."""
+    field = getattr(exc, "field", None)
+    if isinstance(exc, ReasonRequired):
+        field = "reason"
+    message = getattr(exc, "message", str(exc))
+    f.add_error(field if field in f.fields else None, message)
+    return int(getattr(exc, "status", 423 if isinstance(exc, DatabaseLocked) else 422))
 
 
 @page()
@@ -151,3 +198,27 @@ def site_visits(request: HttpRequest) -> HttpResponse:
         for w in (site_worklist(s, calendars, today) for s in sites)
     ]
     return render(request, "crf/visits.html", {"worklists": worklists, "today": today})
+
+
+@page()
+def record_status(request: HttpRequest) -> HttpResponse:
+    """The record status dashboard: patients x forms and key visits, 50 patients a page."""
+    from django.core.paginator import Paginator
+
+    from gvhdtrial.web.crf.status import COLUMNS, STATUSES, dashboard, summary
+
+    actor = request.actor  # type: ignore[attr-defined]
+    patients = visible_patients(actor).select_related("site", "allocation").order_by("code")
+    q = request.GET.get("q", "").strip()
+    if q:
+        patients = patients.filter(code__icontains=q)
+    randomized_only = request.GET.get("randomized") == "1"
+    if randomized_only:
+        patients = patients.filter(allocation__isnull=False)
+    pager = Paginator(patients, 50)
+    page_obj = pager.get_page(request.GET.get("page"))
+    rows = dashboard(list(page_obj.object_list))
+    return render(request, "crf/dashboard.html", {
+        "rows": rows, "columns": COLUMNS, "statuses": STATUSES, "summary": summary(rows),
+        "page_obj": page_obj, "q": q, "randomized_only": randomized_only,
+    })  # fmt: skip

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gvhdtrial.supply import bags_for_infusion
@@ -15,13 +21,41 @@ from gvhdtrial.web.patients import services
 from gvhdtrial.web.patients.forms import ConsentForm, DispenseForm, ScreeningForm, UnblindForm
 from gvhdtrial.web.sites.roles import Permission
 
+#: The patient list's status filter: value -> (label, queryset filter).
+LIST_STATUSES: dict[str, tuple[Any, dict[str, Any]]] = {
+    "randomized": (gettext_lazy("randomized"), {"allocation__isnull": False}),
+    "eligible": (gettext_lazy("eligible, not randomized"),
+                 {"screening__eligible": True, "allocation__isnull": True}),
+    "ineligible": (gettext_lazy("not eligible"), {"screening__eligible": False}),
+    "no-consent": (gettext_lazy("no consent yet"), {"consent__isnull": True}),
+}  # fmt: skip
+
 
 @page()
 def patient_list(request: HttpRequest) -> HttpResponse:
-    patients = services.visible_patients(request.actor).select_related(  # type: ignore[attr-defined]
-        "screening", "consent", "allocation", "emergency_unblinding"
+    """Patients with search (patient or randomization number), a status filter and paging."""
+    patients = (
+        services.visible_patients(request.actor)
+        .select_related(  # type: ignore[attr-defined]
+            "site", "screening", "consent", "allocation", "emergency_unblinding"
+        )
+        .order_by("code")
     )
-    return render(request, "web/patients.html", {"patients": patients[:500]})
+    q = request.GET.get("q", "").strip()
+    if q:
+        match = Q(code__icontains=q) | Q(site__code__iexact=q)
+        number = re.fullmatch(r"(.+)-R(\d+)", q)  # a randomization number, e.g. C01-R0007
+        if number:
+            match |= Q(allocation__stratum=number[1], allocation__sequence=int(number[2]))
+        patients = patients.filter(match)
+    status = request.GET.get("status", "")
+    if status in LIST_STATUSES:
+        patients = patients.filter(**LIST_STATUSES[status][1])
+    page_obj = Paginator(patients, 50).get_page(request.GET.get("page"))
+    return render(request, "web/patients.html", {
+        "patients": page_obj.object_list, "page_obj": page_obj, "q": q, "status": status,
+        "statuses": [(k, v[0]) for k, v in LIST_STATUSES.items()],
+    })  # fmt: skip
 
 
 @page(Permission.SCREEN)
@@ -74,11 +108,23 @@ def patient_consent(request: HttpRequest, patient_id: int) -> HttpResponse:
     return redirect("patient", patient_id=patient_id)
 
 
-@require_POST
 @page(Permission.RANDOMIZE)
 def patient_randomize(request: HttpRequest, patient_id: int) -> HttpResponse:
-    from gvhdtrial.web.randomization.services import randomize
+    """GET: the confirmation page (stratum, eligibility, consent restated); POST: randomize."""
+    from gvhdtrial.web.randomization.services import patient_stratum, randomize
 
+    patient = services.get_patient(request.actor, patient_id)  # type: ignore[attr-defined]
+    if request.method != "POST":
+        screening = getattr(patient, "screening", None)
+        consent = getattr(patient, "consent", None)
+        factors = settings.GVHDTRIAL["stratification_factors"]  # type: ignore[attr-defined]
+        return render(
+            request, "web/randomize_confirm.html",
+            {"patient": patient, "screening": screening, "consent": consent,
+             "allocation": getattr(patient, "allocation", None),
+             "stratum": patient_stratum(patient, factors) if screening else "",
+             "ready": bool(screening and screening.eligible and consent)},
+        )  # fmt: skip
     result = randomize(
         request.actor,
         patient_id,

@@ -4,6 +4,7 @@ closed by the data manager only. Every change goes through the gateway (audited)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -18,6 +19,21 @@ from gvhdtrial.web.queries.models import Query, QueryMessage
 from gvhdtrial.web.sites.roles import SITE_ROLES, Actor
 
 SYSTEM_NOTE = "resolved by a change of the data; the data manager closes it"
+#: The account automatic queries are credited to (an edit check, not the person who saved).
+SYSTEM_USERNAME = "system"
+
+
+def system_user_id() -> int:
+    """The system account (inactive, no password, no role): it raises automatic queries."""
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"is_active": False}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return int(user.pk)
 
 
 def visible_queries(actor: Actor) -> QuerySet[Query]:
@@ -56,16 +72,18 @@ def sync_findings(
         .exclude(status="closed")
     }  # fmt: skip
     created = []
+    system = None
     for key, f in current.items():
         if key in live:
             continue
+        system = system or system_user_id()
         query = Query.objects.create(
             patient=patient, record=key[0], table=f.table, field=f.field, check_id=f.check,
             severity=f.severity, message=f.message, source=f.source, status="open",
-            created_at=audit.now, created_by_id=user_id, updated_at=audit.now,
+            created_at=audit.now, created_by_id=system, updated_at=audit.now,
         )  # fmt: skip
         audit.created(query)
-        _message(audit, query, "raise", f.message, user_id)
+        _message(audit, query, "raise", f.message, system)
         created.append(query)
     for key, query in live.items():
         if key not in current and query.status == "open":
@@ -73,28 +91,86 @@ def sync_findings(
             query.status, query.updated_at = "answered", audit.now
             query.save(update_fields=["status", "updated_at"])
             audit.changed(query, before, reason="edit check passes after a change of data")
-            _message(audit, query, "resolved", SYSTEM_NOTE, user_id)
+            _message(audit, query, "resolved", SYSTEM_NOTE, system_user_id())
     return created
 
 
 def raise_query(
-    actor: Actor, patient_id: int, text: str, *, record: str = "", table: str = "", field: str = ""
+    actor: Actor, patient_id: int, text: str, *, form: str, field: str, row_id: int | None = None
 ) -> Query:
+    """A query raised by hand on one field of one stored CRF row (the baseline form needs no
+    row id): free text that points at nothing is refused."""
+    from gvhdtrial.web.capture.models import Baseline
+    from gvhdtrial.web.crf.records import ref
+    from gvhdtrial.web.crf.services import FORMS, get_row
+
     if actor.role not in QUERY_RAISE:
         raise Forbidden(_("Only the data manager raises queries by hand."))
     if not text.strip():
-        raise Invalid(_("Write the question."))
+        raise Invalid(_("Write the question."), field="text")
     patient = get_patient(actor, patient_id)
+    if form not in FORMS:
+        raise Invalid(_("Raise the query from a field of a form."), field="text")
+    model, table, _number = FORMS[form]
+    if form == "baseline" and row_id is None:
+        row = Baseline.objects.filter(patient=patient).first()
+        if row is None:
+            raise NotFound(_("The baseline form is not entered yet."))
+    elif row_id is None:
+        raise Invalid(_("Raise the query from a field of a saved record."), field="text")
+    else:
+        row = get_row(patient, form, row_id)
+    names = {f.name for f in model._meta.concrete_fields} - {"id", "patient"}
+    if field not in names:
+        raise Invalid(_("The form has no such field."), field="text")
     with write(actor, reason="query raised") as audit:
         query = Query.objects.create(
-            patient=patient, record=record[:80], table=(table or "patient")[:40],
-            field=field[:60], check_id="manual", message=text, source=f"raised by {actor.username}",
-            status="open", created_at=audit.now, created_by_id=actor.user_id,
-            updated_at=audit.now,
+            patient=patient, record=ref(row), table=table, field=field, check_id="manual",
+            message=text, source="", status="open", created_at=audit.now,
+            created_by_id=actor.user_id, updated_at=audit.now,
         )  # fmt: skip
         audit.created(query)
         _message(audit, query, "raise", text, actor.user_id)
     return query
+
+
+@dataclass(frozen=True)
+class QueryPlace:
+    """Where a query points, in the words of the forms: the form's title, the field's data
+    dictionary label and the link to the form (no model name, record id or code path)."""
+
+    form: str
+    field: str
+    url: str
+
+
+def describe(query: Query) -> QueryPlace:
+    from gvhdtrial.web.capture.fields import field_label
+    from gvhdtrial.web.crf.services import FORMS, TITLES
+
+    by_table = {table: slug for slug, (_m, table, _n) in FORMS.items()}
+    by_model = {model._meta.label_lower: slug for slug, (model, _t, _n) in FORMS.items()}
+    label, _sep, pk = query.record.partition(":")
+    slug = by_model.get(label) or by_table.get(query.table)
+    base = f"/patients/{query.patient_id}/crf/"
+    if slug is None:
+        return QueryPlace(_("Patient record"), _field(query.table, query.field), base)
+    url = f"{base}{slug}/{pk}/" if label in by_model and pk.isdigit() else base
+    table = FORMS[slug][1]
+    try:
+        name = field_label(table, query.field) if query.field else ""
+    except KeyError:
+        name = _field(query.table, query.field)
+    return QueryPlace(str(TITLES[slug]), name, url)
+
+
+def _field(table: str, field: str) -> str:
+    from gvhdtrial.web.capture.fields import field_label
+
+    try:
+        return field_label(table, field) if field else ""
+    except KeyError:
+        return field.replace("_", " ")
 
 
 def _transition(actor: Actor, query_id: int, action: str, text: str, to: str) -> Query:

@@ -257,6 +257,26 @@ def _notify_short(site_code: str) -> None:
     )
 
 
+def _follow_plan(patient: Patient, infusion_number: int, on: dt.date, weight: float) -> None:
+    """Refuse a dispensing the treatment plan does not allow (capture.infusion_refusal: the
+    number within the plan, after its predecessors, days apart from the others)."""
+    from gvhdtrial.capture import infusion_refusal
+    from gvhdtrial.web.crf.models import ResponseConfirmation
+
+    dispensed = dict(
+        CustodyRow.objects.filter(patient=patient, action=CustodyAction.DISPENSE.value)
+        .order_by("on_date")
+        .values_list("infusion_number", "on_date")
+    )
+    d28 = ResponseConfirmation.objects.filter(patient=patient, visit="d28").first()
+    why = infusion_refusal(
+        infusion_number, on, weight_kg=weight, done=dispensed,
+        day28_response=d28.confirmed if d28 else None,
+    )  # fmt: skip
+    if why:
+        raise Refused(why.message, field="infusion_number" if why.field != "date" else "on_date")
+
+
 def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -> DispenseResult:
     """Dispense the bags infusion ``infusion_number`` needs, at random among the usable kits of
     the patient's arm at the site (see :func:`gvhdtrial.supply.choose_kits`)."""
@@ -284,6 +304,7 @@ def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -
         check_event_date(
             "on_date", on, timezone.localdate(slot.allocated_at), _("the randomization date")
         )
+        _follow_plan(patient, infusion_number, on, weight)
         margin = do_not_dispense_days()
         site_kits = Kit.objects.filter(
             site=patient.site,

@@ -215,4 +215,8 @@ def trial_unblind(actor: Actor, reason: str, password: str) -> TrialUnblinding:
                 {"user": actor.username, "reason": reason},
             ),
         )
+        # The analysis report of this data version is built once, in the background.
+        from gvhdtrial.web.capture.report_build import start_after_commit
+
+        start_after_commit(actor.username)
     return record

@@ -24,6 +24,7 @@
   }
   function payload() {
     var body = { patient_id: Number(form.dataset.patient) };
+    if (form.dataset.row) body.assessment_id = Number(form.dataset.row);
     NUMBERS.forEach(function (name) {
       var el = form.elements[name];
       if (!el || el.value.trim() === "") return;
@@ -39,12 +40,28 @@
     return body;
   }
   function show(data) {
+    var panel = document.getElementById("live-staging");
+    if (data.ok && data.assessed === false) {
+      // A blank assessment: no stage, grade or response (the server says which organs).
+      text("staging-error", "");
+      ORGANS.forEach(function (organ) {
+        var stage = data.stages ? data.stages[organ] : undefined;
+        text("stage-" + organ, stage === undefined ? "–" : String(stage));
+      });
+      text("grade", panel.dataset.notAssessed);
+      text("response", panel.dataset.notAssessed);
+      text("baseline-stages", "");
+      text("lower-gi-note", "");
+      panel.dataset.seq = String(seq);
+      return;
+    }
     text("staging-error", data.ok ? "" : data.error);
     ORGANS.forEach(function (organ) {
       text("stage-" + organ, data.ok ? String(data.stages[organ]) : "–");
     });
     text("grade", data.ok ? data.grade_roman : "–");
-    text("response", data.ok && data.response ? data.response : "–");
+    text("response", data.is_baseline ? panel.dataset.isBaseline
+      : (data.ok && data.response ? data.response : "–"));
     text("baseline-stages", data.baseline_stages ? "Baseline stages: skin " +
       data.baseline_stages.skin + ", liver " + data.baseline_stages.liver + ", upper GI " +
       data.baseline_stages.upper_gi + ", lower GI " + data.baseline_stages.lower_gi
