@@ -37,9 +37,11 @@ def _validators(f: Field) -> list[Any]:
 
 
 def field_label(table_name: str, column: str) -> str:
-    """The data dictionary's label of a column (its ``meaning``): what a form and a message
-    call the field, never its raw name."""
-    return table(table_name).field(column).meaning
+    """The data dictionary's label of a column (its ``meaning``, in the current language): what
+    a form and a message call the field, never its raw name."""
+    from gvhdtrial import i18n
+
+    return i18n.gettext(table(table_name).field(column).meaning)
 
 
 def optional(f: Field) -> bool:
