@@ -91,7 +91,7 @@ def main() -> int:
         import inspect
 
         if "password" in inspect.signature(fn).parameters:
-            return fn(*a, password=os.environ.get("BENCH_PASSWORD", ""))
+            return fn(*a, password=os.environ.get("BENCH_PASSWORD", ""))  # e-signed acts
         return fn(*a)
 
     stat = users.get(username="statistician")

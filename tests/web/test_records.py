@@ -12,7 +12,7 @@ from gvhdtrial.web.lock.services import lock_database
 from gvhdtrial.web.randomization.services import randomize
 from gvhdtrial.web.supply.services import dispense
 
-from .conftest import Trial, screen
+from .conftest import PASSWORD, Trial, screen
 from .test_crf import assessment_post
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_the_dashboard_shows_each_cells_status_linked(trial: Trial) -> None:
     assert ">1/8<" in html
     assert other.code not in html  # another site's patient
     assert f'href="/patients/{patient.pk}/crf/assessments/' in html
-    lock_database(trial.actor("admin"), "end of study")
+    lock_database(trial.actor("admin"), "end of study", PASSWORD)
     cells = _cells(trial.client("datamanager").get("/records/").content.decode(), patient.code)
     assert cells["infusions"] == "locked" and cells["visit:baseline"] == "query"
     assert cells["visit:d28"] == "empty"

@@ -16,7 +16,7 @@ from gvhdtrial.web.lock.services import lock_database
 from gvhdtrial.web.randomization.services import randomize
 from gvhdtrial.web.unblinding.services import trial_unblind
 
-from .conftest import Trial, screen
+from .conftest import PASSWORD, Trial, screen
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,8 @@ pytestmark = pytest.mark.django_db
 def _locked_and_unblinded(trial: Trial) -> str:
     patient = screen(trial)
     randomize(trial.actor("investigator"), patient.pk)
-    lock_database(trial.actor("admin"), "end of study")
-    trial_unblind(trial.actor("statistician"), "final analysis")
+    lock_database(trial.actor("admin"), "end of study", PASSWORD)
+    trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     version = report_build.data_version()
     assert version is not None
     return version
@@ -58,7 +58,7 @@ def test_while_the_report_is_built_the_page_shows_its_progress(trial: Trial) -> 
         text = page.content.decode()
         assert page.status_code == 202
         assert 'id="report-progress"' in text and 'http-equiv="refresh"' in text
-        assert "Step 2 of 6" in text and "Analyse (populations" in text
+        assert "Step 2 of 7" in text and "Analyse (populations" in text
     assert ExportLog.objects.filter(blinded=False).count() == 0  # no second builder started
 
 
@@ -83,7 +83,7 @@ def test_unblinding_starts_the_build_after_its_transaction_commits(
     monkeypatch.setattr(report_build, "ensure_build", lambda username: started.append(username))
     patient = screen(trial)
     randomize(trial.actor("investigator"), patient.pk)
-    lock_database(trial.actor("admin"), "end of study")
+    lock_database(trial.actor("admin"), "end of study", PASSWORD)
     with django_capture_on_commit_callbacks(execute=True):
-        trial_unblind(trial.actor("statistician"), "final analysis")
+        trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     assert started == ["statistician"]
