@@ -39,6 +39,15 @@ BLINDED_FIELDS = frozenset(
 )
 REDACTED = "[blinded]"
 
+#: Fields whose whole text blinded roles are not shown in the trail: the trial definition names
+#: the arms (public protocol text, not an allocation), and the blinding crawl holds every response
+#: to a blinded role to "no arm label at all"; the definition itself is read with
+#: ``gvhdtrial trial show``.
+SUMMARISED_FIELDS = frozenset(
+    {("trialdef.definitionversion", "text"), ("trialdef.definitionversion", "changes")}
+)
+SUMMARISED = "[trial definition text: see `gvhdtrial trial show`]"
+
 
 def label_of(record: str) -> str:
     """``"randomization.slot:12"`` -> ``"randomization.slot"``."""
@@ -60,6 +69,8 @@ def shown(record: str, field: str, value: str | None, blinded: bool) -> str | No
     if value is None:
         return None
     if blinded:
+        if (label_of(record), field) in SUMMARISED_FIELDS:
+            return SUMMARISED
         return REDACTED if is_blinded(record, field, value) else value
     if keys.is_sealed(value):
         try:
