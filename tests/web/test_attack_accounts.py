@@ -266,7 +266,12 @@ def test_the_monitor_cannot_change_anything_through_any_route(live: Live) -> Non
     ids = [str(p["id"]) for p in patients[:2]]
     kits = live.api(dm_token, "GET", "/supply/kits?limit=2").json()
     dm = live.web("datamanager")
-    assert dm.post(f"/patients/{ids[0]}/queries/", {"text": "Check the source."}).status_code == 302
+    # A query is raised from a field of a stored form (issue 11): the baseline's HSCT date.
+    raised = dm.post(
+        f"/patients/{ids[0]}/queries/",
+        {"text": "Check the source.", "form": "baseline", "field": "hsct_date"},
+    )
+    assert raised.status_code == 302, raised.content[:500]
     (qid,) = live.sql("SELECT MAX(id) FROM queries_query")[0]
     values = AnyId(
         {

@@ -177,6 +177,18 @@ def sealed_schedule_meta(attacked: Attacked) -> dict[str, Any] | None:
 
 
 # ------------------------------------------------------------------ (b) the database file
+def public(table: str, column: str) -> str:
+    """Rows that hold the trial definition's text, public protocol text that names the arms
+    but no allocation (the blinding crawl summarises the same, ``SUMMARISED_FIELDS``)."""
+    if table == "trialdef_definitionversion" and column in ("text", "changes"):
+        return " WHERE 0"
+    if table == "audit_auditentry":
+        return (
+            " WHERE NOT (record LIKE 'trialdef.definitionversion:%' AND field IN ('text', 'changes'))"
+        )
+    return ""
+
+
 def test_the_database_file_without_the_keys_holds_no_arm(attacked: Attacked) -> None:
     if attacked.server.vendor != "sqlite":
         pytest.skip("reads the SQLite file; PostgreSQL holds the same values")
@@ -189,7 +201,7 @@ def test_the_database_file_without_the_keys_holds_no_arm(attacked: Attacked) -> 
         for table in tables:
             columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
             for column in columns:
-                for (value,) in conn.execute(f'SELECT "{column}" FROM "{table}"'):
+                for (value,) in conn.execute(f'SELECT "{column}" FROM "{table}"{public(table, column)}'):
                     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
                     if isinstance(text, str) and label.search(text):
                         hits.append(f"{table}.{column}: {text[:80]!r}")

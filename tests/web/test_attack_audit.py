@@ -28,6 +28,7 @@ from gvhdtrial.web.audit import checkpoints
 from gvhdtrial.web.audit.chain import canonical_row, verify_chain
 from gvhdtrial.web.audit.models import GENESIS_HASH, AuditEntry, ChainHead
 from gvhdtrial.web.audit.reconcile import reconcile
+from gvhdtrial.web.blinding import seal_slot_arm, slot_arm
 from gvhdtrial.web.capture.models import AdverseEvent
 from gvhdtrial.web.crf.services import save_row
 from gvhdtrial.web.errors import Forbidden, Refused
@@ -167,10 +168,14 @@ def test_direct_table_edits_are_named_with_stored_and_audited_values(
 ) -> None:
     patient = anchored["patients"][0]
     slot = Slot.objects.get(patient=patient)
-    other = next(a for a in ("MSC", "placebo") if a != slot.arm)
+    arm_before = slot_arm(slot)
+    other = next(a for a in ("MSC", "placebo") if a != arm_before)
+    # The worst insider: holds the key file too, so the forged arm is a well-formed seal bound
+    # to this very slot (without the key, a seal moved from another row does not even open).
+    forged = seal_slot_arm(slot.schedule_id, slot.stratum, slot.sequence, other)
     ae = anchored["ae"].obj
     with connection.cursor() as cur:
-        cur.execute(f"UPDATE {Slot._meta.db_table} SET arm = %s WHERE id = %s", [other, slot.pk])
+        cur.execute(f"UPDATE {Slot._meta.db_table} SET arm = %s WHERE id = %s", [forged, slot.pk])
         cur.execute(f"UPDATE {AdverseEvent._meta.db_table} SET grade = 4 WHERE id = %s", [ae.pk])
         cur.execute(
             f"UPDATE {Patient._meta.db_table} SET weight_kg = 72 WHERE id = %s", [patient.pk]
@@ -185,7 +190,7 @@ def test_direct_table_edits_are_named_with_stored_and_audited_values(
     grade = unblinded[(f"capture.adverseevent:{ae.pk}", "grade")]
     assert (grade.stored, grade.audited) == ("4", "2")
     arm = unblinded[(f"randomization.slot:{slot.pk}", "arm")]
-    assert (arm.stored, arm.audited, arm.table) == (other, slot.arm, Slot._meta.db_table)
+    assert (arm.stored, arm.audited, arm.table) == (other, arm_before, Slot._meta.db_table)
     # What a blinded data manager is shown names the record and field but neither arm.
     blinded = {(d.record, d.field): d for d in reconcile(blinded=True).differences}
     assert (blinded[(arm.record, "arm")].stored, blinded[(arm.record, "arm")].audited) == (
@@ -196,7 +201,8 @@ def test_direct_table_edits_are_named_with_stored_and_audited_values(
     assert f"randomization.slot:{slot.pk} field arm: stored '[blinded]'" in out.output
     assert f"capture.adverseevent:{ae.pk} field grade: stored '4', audited '2'" in out.output
     assert f"patients.patient:{patient.pk} field weight_kg: stored '72" in out.output
-    assert slot.arm not in out.output and other not in out.output
+    assert slot.arm not in out.output and forged not in out.output
+    assert f"'{other}'" not in out.output and f"'{arm_before}'" not in out.output
     response = trial.client("datamanager").get("/api/audit/verify")
     body = response.json()
     assert response.status_code == 200 and not body["tables_ok"] and len(body["differences"]) == 3

@@ -96,7 +96,7 @@ def test_investigator_screens_randomizes_dispenses_and_unblinds(
         message = investigator.inner_text(".messages")
         kits = re.findall(r"\d{4}-\d{4}-\d{2}-\d{2}", message)
         assert len(kits) == 3, message  # 62 kg -> 3.1 -> 3 bags
-        assert "3 bag(s) per infusion" in body(investigator)
+        assert "3 bags per infusion" in body(investigator)
         shot(investigator, "04-dispensed")
         assert not ARM_WORDS.search(body(investigator)), "investigator sees an arm"
 

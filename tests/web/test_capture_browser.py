@@ -221,7 +221,7 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
             infuse(number)
         inv.goto(f"{url}/patients/{pid}/calendar/")
         shot(inv, "07-calendar")
-        assert "infusion 16" in inv.inner_text("#calendar")
+        assert "Infusion 16" in inv.inner_text("#calendar")
 
         # A serious adverse event.
         inv.goto(f"{url}/patients/{pid}/crf/adverse-events/")
@@ -240,8 +240,11 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
         # manager (the monitor is read-only, issue 10).
         dm = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         login(dm, "datamanager")
-        dm.goto(f"{url}/patients/{pid}/queries/")
-        dm.fill("#id_field", "onset_date")
+        # From the field itself: the SAE's form, the "Query" link beside its onset date.
+        dm.goto(f"{url}/patients/{pid}/crf/")
+        dm.click("#adverse-events a:has-text('open')")
+        dm.click("#raise-onset_date")
+        dm.wait_for_selector("#id_text")
         dm.fill("#id_text", "Please confirm the SAE onset date against the ICU notes.")
         dm.click("#raise")
         dm.wait_for_selector("#query-status")

@@ -40,6 +40,10 @@ def test_column_maps_to_a_model_field_of_the_same_kind(table: str, field: object
     if field.name == "randomization_date":  # type: ignore[attr-defined]
         assert isinstance(django_field, models.DateTimeField)
         return
+    if field.blinded:  # type: ignore[attr-defined]
+        # An arm is sealed at rest (issue 10): ciphertext text, opened by gvhdtrial.web.blinding.
+        assert isinstance(django_field, models.TextField)
+        return
     assert isinstance(django_field, KINDS[field.type])  # type: ignore[attr-defined]
     if label.startswith("capture.") and not isinstance(django_field, models.ForeignKey):
         assert django_field.name == field.name or name == "data_site_id"  # type: ignore[attr-defined]

@@ -159,7 +159,10 @@ def database_tables(
         patients.append(row)
     arms = arm_to_data()
     randomization = []
-    for slot in Slot.objects.filter(patient__isnull=False).select_related("patient"):
+    slots = Slot.objects.filter(patient__isnull=False).select_related("patient")
+    if site_code is not None:
+        slots = slots.filter(patient__site__code=site_code)
+    for slot in slots:
         centre = slot.stratum.split("|")[0]
         row = {
             "patient_id": slot.patient.code,
@@ -179,6 +182,8 @@ def database_tables(
         model = getattr(m, label.split(".")[1])
         columns = [c for c in table(name).columns if c not in ("patient_id", "kit_numbers")]
         qs = model.objects.select_related("patient")
+        if site_code is not None:  # a site role's review: its own patients' rows only
+            qs = qs.filter(patient__site__code=site_code)
         if name == "infusions":
             qs = qs.prefetch_related(
                 Prefetch("kits", queryset=m.InfusionKit.objects.select_related("kit"))

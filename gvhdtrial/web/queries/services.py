@@ -23,16 +23,17 @@ SYSTEM_NOTE = "resolved by a change of the data; the data manager closes it"
 SYSTEM_USERNAME = "system"
 
 
-def system_user_id() -> int:
-    """The system account (inactive, no password, no role): it raises automatic queries."""
+def system_user_id(audit: AuditBatch) -> int:
+    """The system account (inactive, no password, no role): it raises automatic queries. It is
+    created, the first time, inside the caller's audited write (so the trail reconciles)."""
     from django.contrib.auth import get_user_model
 
-    user, created = get_user_model().objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"is_active": False}
-    )
-    if created:
+    user = get_user_model().objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user = get_user_model()(username=SYSTEM_USERNAME, is_active=False)
         user.set_unusable_password()
-        user.save(update_fields=["password"])
+        user.save()
+        audit.created(user)
     return int(user.pk)
 
 
@@ -76,7 +77,7 @@ def sync_findings(
     for key, f in current.items():
         if key in live:
             continue
-        system = system or system_user_id()
+        system = system or system_user_id(audit)
         query = Query.objects.create(
             patient=patient, record=key[0], table=f.table, field=f.field, check_id=f.check,
             severity=f.severity, message=f.message, source=f.source, status="open",
@@ -91,7 +92,7 @@ def sync_findings(
             query.status, query.updated_at = "answered", audit.now
             query.save(update_fields=["status", "updated_at"])
             audit.changed(query, before, reason="edit check passes after a change of data")
-            _message(audit, query, "resolved", SYSTEM_NOTE, system_user_id())
+            _message(audit, query, "resolved", SYSTEM_NOTE, system_user_id(audit))
     return created
 
 
