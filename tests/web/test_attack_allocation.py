@@ -184,7 +184,8 @@ def public(table: str, column: str) -> str:
         return " WHERE 0"
     if table == "audit_auditentry":
         return (
-            " WHERE NOT (record LIKE 'trialdef.definitionversion:%' AND field IN ('text', 'changes'))"
+            " WHERE NOT (record LIKE 'trialdef.definitionversion:%'"
+            " AND field IN ('text', 'changes'))"
         )
     return ""
 
@@ -201,7 +202,8 @@ def test_the_database_file_without_the_keys_holds_no_arm(attacked: Attacked) -> 
         for table in tables:
             columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
             for column in columns:
-                for (value,) in conn.execute(f'SELECT "{column}" FROM "{table}"{public(table, column)}'):
+                query = f'SELECT "{column}" FROM "{table}"{public(table, column)}'
+                for (value,) in conn.execute(query):
                     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
                     if isinstance(text, str) and label.search(text):
                         hits.append(f"{table}.{column}: {text[:80]!r}")
