@@ -690,7 +690,7 @@ def lock_state(request: HttpRequest) -> Any:
 def lock(request: HttpRequest, payload: SignIn) -> Any:
     from gvhdtrial.web.lock.services import lock_database
 
-    lock_database(_actor(request), payload.reason, payload.password)
+    lock_database(_actor(request), payload.reason, payload.password, request)
     return _lock_out()
 
 
@@ -698,7 +698,7 @@ def lock(request: HttpRequest, payload: SignIn) -> Any:
 def unlock(request: HttpRequest, payload: SignIn) -> Any:
     from gvhdtrial.web.lock.services import unlock_database
 
-    unlock_database(_actor(request), payload.reason, payload.password)
+    unlock_database(_actor(request), payload.reason, payload.password, request)
     return _lock_out()
 
 
@@ -706,7 +706,7 @@ def unlock(request: HttpRequest, payload: SignIn) -> Any:
 def trial_unblinding(request: HttpRequest, payload: SignIn) -> Any:
     from gvhdtrial.web.unblinding.services import trial_unblind
 
-    trial_unblind(_actor(request), payload.reason, payload.password)
+    trial_unblind(_actor(request), payload.reason, payload.password, request)
     return _lock_out()
 
 

@@ -447,6 +447,28 @@ def test_emergency_unblinding_is_no_oracle_for_the_password_and_is_throttled(liv
     assert Web(live.url).login("unblinder", password).status_code == 429
 
 
+def test_the_lock_e_signature_is_throttled_like_a_login(live: Live) -> None:
+    """Guessing a data manager's password on the lock's e-signature (a stolen session or
+    token): the wrong passwords count towards the lockout and are audited, and then even the
+    right password is refused, so nothing is locked (issue 10)."""
+    password, token = live.new_user("lock_guesser", "data_manager")
+    reason = "final analysis: all patients completed day 360"
+    statuses = [
+        live.api(token, "POST", "/lock", {"reason": reason, "password": f"guess-{i}"}).status_code
+        for i in range(LIMIT)
+    ]
+    assert statuses == [403] * (LIMIT - 1) + [429], statuses
+    r = live.api(token, "POST", "/lock", {"reason": reason, "password": password})
+    assert r.status_code == 429, r.text
+    assert live.api(token, "GET", "/lock").json()["locked"] is False
+    failed = live.trail("record = ? AND action = 'login_failed' AND field = 'purpose'",
+                        ("account:lock_guesser",))  # fmt: skip
+    assert [row["new"] for row in failed] == ["e-signature: lock"] * (LIMIT + 1)
+    # The web page refuses the same way: the lockout holds for username + address.
+    web = Web(live.url)
+    assert web.login("lock_guesser", password).status_code == 429
+
+
 def test_the_service_sends_csp_referrer_and_nosniff_headers(live: Live) -> None:
     r = live.web("investigator").get("/patients/")
     csp = r.headers["Content-Security-Policy"]

@@ -10,6 +10,7 @@ whatever the lock row says.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,10 +36,16 @@ UNBLINDED_NO_UNLOCK = gettext_lazy(
 )
 
 
-def check_signature(actor: Actor, action: str, password: str) -> None:
-    """Refuse (changing nothing) unless ``password`` is the signer's own."""
+def check_signature(
+    actor: Actor, action: str, password: str, request: HttpRequest | None = None
+) -> None:
+    """Refuse (changing nothing) unless ``password`` is the signer's own. With the request (web
+    page or API), the password goes through the login throttle like a login: a wrong one counts
+    towards the lockout and is audited, so an e-signature form is no password-guessing oracle."""
+    from gvhdtrial.web.sites.auth import reenter_password
+
     user = get_user_model().objects.get(pk=actor.user_id)
-    if not user.check_password(password or ""):
+    if not reenter_password(request, user, password or "", f"e-signature: {action}"):
         raise Forbidden(_("The password is not correct: nothing was signed."))
 
 
@@ -51,11 +58,13 @@ def record_signature(audit: AuditBatch, actor: Actor, action: str, reason: str) 
     return signature
 
 
-def lock_database(actor: Actor, reason: str, password: str) -> DatabaseLock:
+def lock_database(
+    actor: Actor, reason: str, password: str, request: HttpRequest | None = None
+) -> DatabaseLock:
     require(actor, Permission.LOCK)
     if not (reason or "").strip():
         raise Invalid(_("A reason is required to lock the database."))
-    check_signature(actor, "lock", password)
+    check_signature(actor, "lock", password, request)
     with write(actor, reason=reason, when_locked=True) as audit:
         lock = DatabaseLock.objects.select_for_update().get(pk=1)
         if lock.locked:
@@ -70,7 +79,9 @@ def lock_database(actor: Actor, reason: str, password: str) -> DatabaseLock:
     return lock
 
 
-def unlock_database(actor: Actor, reason: str, password: str) -> DatabaseLock:
+def unlock_database(
+    actor: Actor, reason: str, password: str, request: HttpRequest | None = None
+) -> DatabaseLock:
     from gvhdtrial.web.unblinding.models import trial_is_unblinded
 
     require(actor, Permission.UNLOCK)
@@ -78,7 +89,7 @@ def unlock_database(actor: Actor, reason: str, password: str) -> DatabaseLock:
         raise Refused(str(UNBLINDED_NO_UNLOCK))
     if not (reason or "").strip():
         raise Invalid(_("A reason is required to unlock the database."))
-    check_signature(actor, "unlock", password)
+    check_signature(actor, "unlock", password, request)
     with write(actor, reason=reason, when_locked=True) as audit:
         if trial_is_unblinded():  # checked again under the write lock
             raise Refused(str(UNBLINDED_NO_UNLOCK))

@@ -21,10 +21,10 @@ def lock_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         reason, password = form.cleaned_data["reason"], form.cleaned_data["password"]
         if request.POST.get("do") == "unlock":
-            unlock_database(actor, reason, password)
+            unlock_database(actor, reason, password, request)
             messages.success(request, _("Database unlocked."))
         else:
-            lock_database(actor, reason, password)
+            lock_database(actor, reason, password, request)
             messages.success(request, _("Database locked: every write is now refused."))
         return redirect("lock")
     return render(

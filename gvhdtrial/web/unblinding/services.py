@@ -185,7 +185,9 @@ def emergency_unblind(
     )
 
 
-def trial_unblind(actor: Actor, reason: str, password: str) -> TrialUnblinding:
+def trial_unblind(
+    actor: Actor, reason: str, password: str, request: HttpRequest | None = None
+) -> TrialUnblinding:
     """Unblind the trial (e-signed: password re-entered, meaning stated and recorded); only
     after the database lock, and the database can never be unlocked afterwards."""
     from gvhdtrial.web.lock.services import check_signature, record_signature
@@ -195,7 +197,7 @@ def trial_unblind(actor: Actor, reason: str, password: str) -> TrialUnblinding:
         raise Invalid(_("A reason is required."))
     if not database_is_locked():
         raise Refused(_("The trial can be unblinded only after the database is locked."))
-    check_signature(actor, "trial_unblind", password)
+    check_signature(actor, "trial_unblind", password, request)
     with write(actor, reason=reason, when_locked=True) as audit:
         if TrialUnblinding.objects.exists():
             raise Refused(_("The trial is already unblinded."))

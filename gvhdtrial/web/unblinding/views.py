@@ -41,6 +41,7 @@ def trial_unblinding(request: HttpRequest) -> HttpResponse:
             request.actor,  # type: ignore[attr-defined]
             form.cleaned_data["reason"],
             form.cleaned_data["password"],
+            request,
         )
         messages.success(request, _("The trial is unblinded."))
         return redirect("unblinding_log")
