@@ -281,3 +281,21 @@ def test_after_trial_unblinding_the_database_can_never_be_unlocked(trial: Trial)
     with pytest.raises(DatabaseLocked, match="never be unlocked"):
         screen(trial)
     assert DatabaseLock.current().locked is False and not Patient.objects.exists()
+
+
+def test_account_events_in_the_trail_are_not_taken_for_missing_tables(
+    anchored: dict[str, Any], trial: Trial
+) -> None:
+    """Logins, failed logins and password changes are trail rows of their own (``account:<name>``,
+    no table): reconcile replays data changes only, so it neither warns of a vanished table nor
+    reports a difference for them."""
+    from gvhdtrial.web.gateway import record_event
+
+    record_event("investigator", "login", "account:investigator", {"ip": "127.0.0.1"}, "login")
+    record_event("nobody", "login_failed", "account:nobody", {"ip": "10.0.0.9"}, "login failed")
+    assert AuditEntry.objects.filter(record__startswith="account:").count() >= 2
+    result = reconcile()
+    assert result.ok, result.problems
+    assert result.unknown == ()
+    out = CliRunner().invoke(app, ["audit", "verify"])
+    assert "no longer exists" not in out.output, out.output

@@ -27,6 +27,9 @@ from gvhdtrial.web.gateway import _text
 #: (model label, field) that legitimately change without an audit row: Django records each
 #: login's time on the user (a login is not a data change; account events are audited apart).
 NOT_RECONCILED = frozenset({("auth.user", "last_login")})
+#: The trail's actions that set stored values; any other (``login``, ``login_failed``,
+#: ``password``, ``token_expired``...: ``AuditBatch.event``) records an event, not a table row.
+DATA_ACTIONS = frozenset({"create", "change", "delete"})
 _DELETED = object()
 
 
@@ -106,6 +109,8 @@ class Replay:
     def add(self, row: tuple) -> None:  # type: ignore[type-arg]
         """One row of :func:`raw_rows` (seq, at, user, action, record, field, old, new, ...)."""
         seq, action, record, field, new = row[0], row[3], row[4], row[5], row[7]
+        if action not in DATA_ACTIONS:
+            return
         if action == "delete":
             self.state[record] = _DELETED
             return
