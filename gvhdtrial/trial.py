@@ -9,11 +9,16 @@ schedule), the randomization parameters, the supply and the analysis plan
 (:class:`gvhdtrial.analysis.AnalysisConfig`) are all read from it.
 
 ``trials/jiang2024-phase2.toml`` (the default) is the phase 2 trial, today's behaviour;
-``GVHDTRIAL_TRIAL`` names another file.
+``GVHDTRIAL_TRIAL`` names another file. The shipped definitions are package data
+(``gvhdtrial/trials/``; the repository's ``trials/`` links there), so an installed gvhdtrial
+finds them whatever the working directory: a name such as ``jiang-phase3-gut`` or a relative
+``trials/jiang-phase3-gut.toml`` that does not exist where it is read resolves to the shipped file
+(:func:`resolve_definition_path`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import jsonschema
 
@@ -47,9 +52,12 @@ __all__ = [
     "definition_diff",
     "load_definition",
     "parse_definition",
+    "resolve_definition_path",
+    "shipped_definitions",
 ]
 
-TRIALS_DIR: Final = Path(__file__).resolve().parent.parent / "trials"
+#: The shipped definitions (package data; the repository's ``trials/`` is a link to it).
+TRIALS_DIR: Final = Path(__file__).resolve().parent / "trials"
 DEFAULT_TRIAL_FILE: Final = TRIALS_DIR / "jiang2024-phase2.toml"
 ENV_VAR: Final = "GVHDTRIAL_TRIAL"
 
@@ -170,58 +178,29 @@ class TrialDefinition:
     # -- protocol engine parameters --------------------------------------------------------
     @property
     def eligibility(self) -> EligibilityRules:
-        e = self.raw["eligibility"]
-        return EligibilityRules(
-            criteria=tuple(e["criteria"]),
-            min_age_years=e["min_age_years"],
-            max_age_years=e["max_age_years"],
-            min_grade=e["min_grade"],
-            max_days_enrolment_to_first_infusion=e["max_days_enrolment_to_first_infusion"],
-            min_creatinine_clearance_ml_min=float(e["min_creatinine_clearance_ml_min"]),
-            excluded_nyha_classes=tuple(e["excluded_nyha_classes"]),
-            required_organs=tuple(e.get("required_organs", ())),
-        )
+        return _build(EligibilityRules, self.raw["eligibility"])
 
     @property
     def response_rule(self) -> ResponseVisitRule:
-        r = self.raw["response"]
-        return ResponseVisitRule(
-            visits=dict(r["visits"]),
-            window_days=r["window_days"],
-            time_origin=r["time_origin"],
-            rules=r["rules"],
-        )
+        return _build(ResponseVisitRule, self.raw["response"])
 
     @property
     def dosing(self) -> Dosing:
-        d = self.raw["dosing"]
-        extend = d["extend_on_day28_response"]
-        return Dosing(
-            cells_per_kg=d["cells_per_kg"],
-            cells_per_bag=d["cells_per_bag"],
-            ml_per_bag=d["ml_per_bag"],
-            bag_rounding=d["bag_rounding"],
-            infusion_days_in_week=tuple(d["infusion_days_in_week"]),
-            min_days_between_infusions=d["min_days_between_infusions"],
-            weeks=d["weeks"],
-            extended_weeks=d["extended_weeks"],
-            extend_on_day28_response=None if extend == "none" else extend,
-        )
+        extend = self.raw["dosing"]["extend_on_day28_response"]
+        on = None if extend == "none" else extend
+        return _build(Dosing, self.raw["dosing"], extend_on_day28_response=on)
 
     @property
     def visit_schedule(self) -> VisitSchedule:
-        v = self.raw["visits"]
-        return VisitSchedule(v["frequent_until_day"], v["weekly_until_day"], tuple(v["late_days"]))
+        return _build(VisitSchedule, self.raw["visits"])
 
     @property
     def visit_windows(self) -> VisitWindows:
-        v = self.raw["visits"]
-        return VisitWindows(
-            v["screening_days"],
-            v["window_frequent_days"],
-            v["window_weekly_days"],
-            v["window_late_days"],
-        )
+        return _build(
+            VisitWindows, self.raw["visits"],
+            renames={"frequent": "window_frequent_days", "weekly": "window_weekly_days",
+                     "late": "window_late_days"},
+        )  # fmt: skip
 
     @property
     def primary_endpoint(self) -> str:
@@ -231,36 +210,48 @@ class TrialDefinition:
     @property
     def analysis_config(self) -> AnalysisConfig:
         """Every :class:`AnalysisConfig` field, from the definition."""
-        a, r, s = self.raw["analysis"], self.raw["response"], self.raw["staging"]
-        return AnalysisConfig(
-            grading_system=s["grading_system"],
-            lower_gi_rule=s["lower_gi_rule"],
-            refractoriness_definition=self.raw["refractoriness"]["definition"],
-            response_rules=r["rules"],
-            response_visits=dict(r["visits"]),
-            response_window_days=r["window_days"],
-            dcr_min_duration_days=r["dcr_min_duration_days"],
-            dcr_within_days=r["dcr_within_days"],
-            response_time_origin=r["time_origin"],
-            per_protocol=self.raw["analysis_sets"]["per_protocol"],
-            pp_min_infusions=self.raw["analysis_sets"]["pp_min_infusions"],
-            days_per_month=float(a["days_per_month"]),
-            horizon_months=float(a["horizon_months"]),
-            at_risk_months=tuple(a["at_risk_months"]),
-            km_conf_type=a["km_conf_type"],
-            conf_level=float(a["conf_level"]),
-            ffs_cgvhd_competing=a["ffs_cgvhd_competing"],
-            ae_window_days=a["ae_window_days"],
-            ae_anchor=a["ae_anchor"],
-            infusion_toxicity_days=a["infusion_toxicity_days"],
-            table1_continuous_test=a["table1_continuous_test"],
-            posthoc_threshold=float(a["posthoc_threshold"]),
-            posthoc_binary_model=a["posthoc_binary_model"],
-        )
+        raw = self.raw
+        return _build(
+            AnalysisConfig, raw["staging"], raw["response"], raw["analysis_sets"], raw["analysis"],
+            raw["refractoriness"],
+            renames={"refractoriness_definition": "definition", "response_rules": "rules",
+                     "response_visits": "visits", "response_window_days": "window_days",
+                     "response_time_origin": "time_origin"},
+        )  # fmt: skip
 
     def canonical_json(self) -> str:
         """The parsed definition as canonical JSON (sorted keys): what the database stores."""
         return json.dumps(self.raw, sort_keys=True, ensure_ascii=False, indent=1)
+
+
+_T = TypeVar("_T")
+
+
+def _build(
+    cls: type[_T],
+    *tables: Mapping[str, Any],
+    renames: Mapping[str, str] | None = None,
+    **given: Any,
+) -> _T:
+    """A parameter object (a dataclass) from the definition's tables: each field from the key of
+    its name (or ``renames[field]``) in the first table that has it, a TOML array as a tuple, a
+    table as a dict, a whole number as a float where the field's default is a float; ``given``
+    fields as given; a field no table names keeps its default."""
+    values = dict(given)
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        key = (renames or {}).get(f.name, f.name)
+        table = next((t for t in tables if key in t), None)
+        if f.name in values or table is None:
+            continue
+        value = table[key]
+        if isinstance(value, list):
+            value = tuple(value)
+        elif isinstance(value, Mapping):
+            value = dict(value)
+        elif isinstance(f.default, float) and type(value) is int:
+            value = float(value)
+        values[f.name] = value
+    return cls(**values)
 
 
 def _lang(lang: str) -> str:
@@ -419,13 +410,35 @@ def parse_definition(text: str, source: str = "<definition>") -> TrialDefinition
     return definition
 
 
-def load_definition(path: str | os.PathLike[str]) -> TrialDefinition:
-    """Read, validate and return the definition in ``path`` (see :func:`parse_definition`)."""
+def shipped_definitions() -> tuple[str, ...]:
+    """The names of the definitions shipped with gvhdtrial (``gvhdtrial/trials/*.toml``)."""
+    return tuple(sorted(p.stem for p in TRIALS_DIR.glob("*.toml")))
+
+
+def resolve_definition_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` if it exists; else, for a bare name (``jiang-phase3-gut``, with or without
+    ``.toml``) or a relative ``trials/NAME.toml``, the shipped definition of that name (so the
+    defaults work from any working directory and from an installed package); else ``path``
+    unchanged (reading it then fails with a clear error)."""
     file = Path(path)
+    if file.exists() or file.is_absolute() or file.parent not in (Path("."), Path("trials")):
+        return file
+    name = file.name if file.suffix == ".toml" else f"{file.name}.toml"
+    shipped = TRIALS_DIR / name
+    return shipped if shipped.is_file() else file
+
+
+def load_definition(path: str | os.PathLike[str]) -> TrialDefinition:
+    """Read, validate and return the definition in ``path`` (see :func:`parse_definition`;
+    ``path`` as :func:`resolve_definition_path` finds it)."""
+    file = resolve_definition_path(path)
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise TrialDefinitionError(str(file), [f"{file}: cannot be read: {exc.strerror}"]) from None
+        shipped = ", ".join(shipped_definitions())
+        raise TrialDefinitionError(
+            str(file), [f"{file}: cannot be read: {exc.strerror} (shipped definitions: {shipped})"]
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -436,7 +449,7 @@ def load_definition(path: str | os.PathLike[str]) -> TrialDefinition:
 def current_definition() -> TrialDefinition:
     """The definition this process runs: ``$GVHDTRIAL_TRIAL``, else the phase 2 trial (read
     and validated once per file and modification time)."""
-    path = Path(os.environ.get(ENV_VAR) or DEFAULT_TRIAL_FILE)
+    path = resolve_definition_path(os.environ.get(ENV_VAR) or DEFAULT_TRIAL_FILE)
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:

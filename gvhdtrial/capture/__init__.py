@@ -36,22 +36,20 @@ from gvhdtrial.capture.checks import (
     check_patient,
 )
 from gvhdtrial.capture.infusions import PlanRefusal, infusion_refusal
-from gvhdtrial.capture.record import RESPONSE_VISITS, PatientRecord
+from gvhdtrial.capture.record import PatientRecord
 from gvhdtrial.capture.response import (
-    RESPONSE_WINDOW_DAYS,
     ComputedResponse,
     baseline_assessment,
     compute_response,
     measurements_of,
     stages_of,
+    trial_response_rule,
 )
 
 __all__ = [
     "DATE_CHECKS",
     "EDIT_CHECKS",
     "FIELD_CHECKS",
-    "RESPONSE_VISITS",
-    "RESPONSE_WINDOW_DAYS",
     "THRESHOLDS",
     "ComputedResponse",
     "EditCheck",
@@ -75,5 +73,6 @@ __all__ = [
     "patient_calendar",
     "site_worklist",
     "stages_of",
+    "trial_response_rule",
     "unassessed_organs",
 ]

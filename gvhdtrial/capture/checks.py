@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-from gvhdtrial.capture.record import RESPONSE_VISITS, PatientRecord, Row
+from gvhdtrial.capture.record import PatientRecord, Row
 from gvhdtrial.capture.response import (
-    RESPONSE_WINDOW_DAYS,
     compute_response,
     measurements_of,
     salvage_date,
+    trial_response_rule,
     visit_target_date,
 )
 from gvhdtrial.data import consistency
@@ -655,24 +655,25 @@ def _visit_once(record: PatientRecord) -> Iterator[Finding]:
 
 @_check(
     "RESP-WINDOW", "responses", "confirmed",
-    "a day-28/56 response needs an assessment within +/- 3 days of the visit (unless NR by "
-    "death or salvage)",
+    "a response visit's response needs an assessment within the visit's window (trial "
+    "definition, [response]; phase 2: day 28 and 56, +/- 3 days) unless NR by death or salvage",
     "paper, Methods: response at day 28 and day 56; docs/protocol.md sections 4-5",
 )  # fmt: skip
 def _response_window(record: PatientRecord) -> Iterator[Finding]:
+    rule = trial_response_rule()
     for row in record.responses:
         visit = str(row.get("visit"))
-        if visit not in RESPONSE_VISITS or not row.get("confirmed"):
+        if visit not in rule.visit_names or not row.get("confirmed"):
             continue
-        computed = compute_response(record, visit)
+        computed = compute_response(record, visit, rule=rule)
         if computed.died or computed.salvage:
             continue
         if computed.assessment_date is None:
-            target = visit_target_date(record, visit)
+            target = visit_target_date(record, visit, rule)
             yield _finding(
                 "RESP-WINDOW",
                 f"{visit} response {row.get('confirmed')} but no assessment within "
-                f"{RESPONSE_WINDOW_DAYS} days of {target}",
+                f"{rule.window_days} days of {target}",
                 row,
             )
 
@@ -699,11 +700,13 @@ def _response_override(record: PatientRecord) -> Iterator[Finding]:
     "paper, Methods: patients given salvage agents are NR at day 28 and 56; docs/protocol.md 5",
 )  # fmt: skip
 def _response_nr_rule(record: PatientRecord) -> Iterator[Finding]:
+    rule = trial_response_rule()
     for row in record.responses:
         visit = str(row.get("visit"))
-        if visit not in RESPONSE_VISITS or row.get("confirmed") in (None, "NR"):
+        if visit not in rule.visit_names or row.get("confirmed") in (None, "NR"):
             continue
-        computed = compute_response(record, visit)  # the protocol's rule for death and salvage
+        # the protocol's rule for death and salvage
+        computed = compute_response(record, visit, rule=rule)
         if computed.died:
             yield _finding(
                 "RESP-NR-RULE", f"{visit}: patient died on {record.death_date}; NR by rule", row

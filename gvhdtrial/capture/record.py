@@ -17,10 +17,6 @@ from typing import Any
 
 Row = Mapping[str, Any]
 
-#: Response visits that are confirmed by the investigator: label -> day from the first infusion
-#: (paper, Methods: Endpoints; ORR at day 28 is the primary endpoint, day 56 secondary).
-RESPONSE_VISITS: Mapping[str, int] = {"d28": 28, "d56": 56}
-
 
 @dataclass(frozen=True)
 class PatientRecord:
@@ -29,8 +25,9 @@ class PatientRecord:
     ``patient`` holds the screening/baseline row (``patients`` table: ``weight_kg``,
     ``hsct_date``, ``agvhd_onset_date``, ``screening_date``, ``consent_date``, ...);
     ``randomization_date`` is None until the patient is randomized. ``responses`` are the
-    investigator's confirmations: ``visit`` (``d28``/``d56``), ``computed``, ``confirmed`` and
-    ``reason`` (required when the confirmation overrides the computed response).
+    investigator's confirmations: ``visit`` (a response visit of the trial definition, e.g.
+    ``d28``), ``computed``, ``confirmed`` and ``reason`` (required when the confirmation
+    overrides the computed response).
     """
 
     patient_id: str
@@ -99,7 +96,7 @@ class PatientRecord:
         return first[0] if first else min(every)
 
     def response(self, visit: str) -> Row | None:
-        """The investigator's confirmation for ``visit`` (``d28``/``d56``), if any."""
+        """The investigator's confirmation for ``visit`` (e.g. ``d28``), if any."""
         for row in self.responses:
             if row.get("visit") == visit:
                 return row

@@ -26,7 +26,6 @@ from gvhdtrial.protocol.visits import (
     BASIS_NO_ORIGIN,
     BASIS_PENDING,
     BASIS_SALVAGE,
-    PHASE2_RESPONSE_VISITS,
     DatedAssessment,
     ResponseVisitRule,
     salvage_start,
@@ -35,10 +34,16 @@ from gvhdtrial.protocol.visits import (
 )
 from gvhdtrial.protocol.visits import baseline_assessment as _baseline_assessment
 
-#: The response visit's window (the trial definition's ``response.window_days``).
-RESPONSE_WINDOW_DAYS: Final = PHASE2_RESPONSE_VISITS.window_days
-
 MEASUREMENT_FIELDS: Final = tuple(f.name for f in fields(Measurements))
+
+
+def trial_response_rule() -> ResponseVisitRule:
+    """The response visits of the trial definition in force (its ``[response]`` table,
+    :func:`gvhdtrial.trial.current_definition`): which visits the investigator confirms, their
+    days, window and time origin."""
+    from gvhdtrial.trial import current_definition
+
+    return current_definition().response_rule
 
 
 def measurements_of(row: Mapping[str, Any]) -> Measurements:
@@ -71,10 +76,10 @@ def _dated(record: PatientRecord) -> list[tuple[DatedAssessment, Row]]:
     ]
 
 
-def baseline_assessment(
-    record: PatientRecord, rule: ResponseVisitRule = PHASE2_RESPONSE_VISITS
-) -> Row | None:
-    """The baseline assessment row (:func:`gvhdtrial.protocol.visits.baseline_assessment`)."""
+def baseline_assessment(record: PatientRecord, rule: ResponseVisitRule | None = None) -> Row | None:
+    """The baseline assessment row (:func:`gvhdtrial.protocol.visits.baseline_assessment`);
+    ``rule``: default the trial definition in force."""
+    rule = rule or trial_response_rule()
     dated = _dated(record)
     origin = time_origin_date(rule, record.randomization_date, record.first_infusion_date)
     chosen = _baseline_assessment([d for d, _ in dated], origin)
@@ -94,9 +99,11 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def visit_target_date(
-    record: PatientRecord, visit: str, rule: ResponseVisitRule = PHASE2_RESPONSE_VISITS
+    record: PatientRecord, visit: str, rule: ResponseVisitRule | None = None
 ) -> dt.date | None:
-    """Target date of a response visit: its day counted from the rule's time origin."""
+    """Target date of a response visit: its day counted from the rule's time origin (``rule``:
+    default the trial definition in force)."""
+    rule = rule or trial_response_rule()
     origin = time_origin_date(rule, record.randomization_date, record.first_infusion_date)
     return None if origin is None else origin + dt.timedelta(days=rule.target_day(visit))
 
@@ -132,9 +139,7 @@ def compute_response(
     ``rule``: default the trial definition in force (:func:`gvhdtrial.trial.current_definition`).
     """
     if rule is None:
-        from gvhdtrial.trial import current_definition
-
-        rule = current_definition().response_rule
+        rule = trial_response_rule()
     rule.target_day(visit)  # ValueError naming the rule's visits for an unknown one
     dated = _dated(record)
     salvage = salvage_date(record)

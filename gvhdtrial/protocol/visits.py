@@ -81,6 +81,11 @@ class ResponseVisitRule:
                 return day
         raise ValueError(f"visit: {visit!r}; expected one of {', '.join(self.visits)}")
 
+    @property
+    def visit_names(self) -> tuple[str, ...]:
+        """The visits as data capture names them (lower case, e.g. ``d28``), in order."""
+        return tuple(name.lower() for name in self.visits)
+
 
 PHASE2_RESPONSE_VISITS: Final = ResponseVisitRule()
 

@@ -19,6 +19,7 @@ from gvhdtrial.capture import compute_response
 from gvhdtrial.capture.record import records_from_frames
 from gvhdtrial.data import TrialData, load_trial
 from gvhdtrial.protocol import ResponseVisitRule
+from gvhdtrial.trial import TRIALS_DIR, TrialDefinition, load_definition
 from tests.analysis.builder import CLEAR, SKIN1, SKIN3, PatientSpec, load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,22 +32,34 @@ def _records(data: TrialData) -> dict:
     )
 
 
-def _compare(data: TrialData) -> list[tuple[str, str, str | None, str | None]]:
-    adsl, _ = build_adsl(data, DEFAULT_CONFIG)
+def _compare(
+    data: TrialData, definition: TrialDefinition | None = None
+) -> list[tuple[str, str, str | None, str | None]]:
+    config = DEFAULT_CONFIG if definition is None else definition.analysis_config
+    rule = None if definition is None else definition.response_rule
+    adsl, _ = build_adsl(data, config)
     records = _records(data)
+    visits = ("d28", "d56") if rule is None else rule.visit_names
     rows = []
     for rec in adsl.to_dict("records"):
         pid = str(rec["patient_id"])
-        for visit in ("d28", "d56"):
-            shown = compute_response(records[pid], visit, today=data.info.data_cutoff_date).response
+        for visit in visits:
+            shown = compute_response(
+                records[pid], visit, rule=rule, today=data.info.data_cutoff_date
+            ).response
             analysed = rec[f"resp_{visit}"]
             rows.append((pid, visit, shown, None if pd.isna(analysed) else analysed))
     return rows
 
 
-def test_every_reference_patient_and_visit_agree() -> None:
+@pytest.mark.parametrize("trial_file", ["jiang2024-phase2.toml", "jiang-phase3-gut.toml"])
+def test_every_reference_patient_and_visit_agree(trial_file: str) -> None:
+    """Under each shipped trial definition, the form's response (its response rule passed
+    explicitly) equals the analysis's (its analysis plan from the same file)."""
+    definition = load_definition(TRIALS_DIR / trial_file)
+    assert definition.response_rule.visit_names == ("d28", "d56")
     data = load_trial(ROOT / "data" / "reference")
-    rows = _compare(data)
+    rows = _compare(data, definition)
     assert len(rows) == 2 * 78  # 78 randomized (paper, Results), two response visits
     disagree = [r for r in rows if r[2] != r[3]]
     assert not disagree, disagree

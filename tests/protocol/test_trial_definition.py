@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
+import os
 import re
+import subprocess
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -31,13 +35,16 @@ from gvhdtrial.protocol.treatment import (
 )
 from gvhdtrial.protocol.visits import PHASE2_RESPONSE_VISITS
 from gvhdtrial.randomization import generate_schedule
+from gvhdtrial.stats import compare_proportions
 from gvhdtrial.trial import (
     DEFAULT_TRIAL_FILE,
     TRIALS_DIR,
     TrialDefinitionError,
+    current_definition,
     definition_diff,
     load_definition,
     parse_definition,
+    shipped_definitions,
 )
 from tests.analysis.builder import GUT1, GUT2, SKIN1, PatientSpec, load_specs
 
@@ -154,6 +161,7 @@ def _definition_text(
     weeks: int,
     days_in_week: list[int],
     cells: int,
+    factors: dict[str, dict[str, str]] | None = None,
 ) -> str:
     text = PHASE2.read_text(encoding="utf-8")
     arms = text.split("[[arms]]")
@@ -161,6 +169,11 @@ def _definition_text(
     arms[2] = arms[2].replace("ratio = 1", f"ratio = {ratio[1]}")
     text = "[[arms]]".join(arms)
     text = text.replace("block_sizes = [2, 4]", f"block_sizes = {blocks}")
+    tables = "".join(
+        f"[randomization.factors.{name}]\n" + "".join(f'{a} = "{lv}"\n' for a, lv in levels.items())
+        for name, levels in (factors or {}).items()
+    )
+    text = text.replace("factors = {}\n", tables or "factors = {}\n")
     centre_rows = "".join(
         f'[[centres]]\ncode = "K{i:02d}"\nname = "Centre {i} (synthetic)"\n' for i in range(centres)
     )
@@ -194,9 +207,15 @@ def definitions(draw: st.DrawFn) -> str:
     visits = sorted(draw(st.lists(st.integers(window + 7, 90), min_size=1, max_size=3,
                                   unique=True)))  # fmt: skip
     days_in_week = draw(st.sampled_from([[0], [0, 3], [1, 4], [0, 2, 4]]))
+    # strata beyond the centre: 0-2 factors, each mapping 2-3 screening answers to its levels
+    factors = {}
+    for name in draw(st.lists(st.sampled_from(["grade", "organ", "donor"]), max_size=2,
+                              unique=True)):  # fmt: skip
+        answers = [f"a{i}" for i in range(draw(st.integers(2, 3)))]
+        factors[name] = {a: draw(st.sampled_from(["L1", "L2", "L3"])) for a in answers}
     return _definition_text(
         ratio, blocks, draw(st.integers(1, 4)), visits, window, draw(st.integers(1, 6)),
-        days_in_week, draw(st.sampled_from([500_000, 1_000_000, 2_000_000])),
+        days_in_week, draw(st.sampled_from([500_000, 1_000_000, 2_000_000])), factors,
     )  # fmt: skip
 
 
@@ -212,6 +231,8 @@ def test_any_valid_definition_randomizes_in_balance_and_runs_a_trial(text: str, 
         unit = size // sum(d.ratio)
         assert [arms[a] for a in d.arm_codes] == [r * unit for r in d.ratio]
     assert {s.stratum for s in schedule.slots} == set(d.strata())
+    levels = [len(set(lv.values())) for lv in d.stratification_factors.values()]
+    assert len(d.strata()) == len(d.centres) * math.prod(levels)
     # the plan follows the dosing
     plan = treatment_plan(70.0, dt.date(2024, 1, 1), None, dosing=d.dosing)
     assert plan.number_of_infusions == d.dosing.planned_infusions
@@ -234,12 +255,15 @@ def test_any_valid_definition_randomizes_in_balance_and_runs_a_trial(text: str, 
             shown = compute_response(record, visit.lower(), rule=d.response_rule,
                                      today=data.info.data_cutoff_date)  # fmt: skip
             assert shown.response == rec[f"resp_{visit.lower()}"], (visit, rec["patient_id"])
-    assert (
-        adsl.loc[
-            adsl["patient_id"] == "P003", f"resp_{next(iter(d.response_rule.visits)).lower()}"
-        ].item()
-        == "NR"
-    )
+    primary = f"resp_{next(iter(d.response_rule.visits)).lower()}"
+    assert adsl.loc[adsl["patient_id"] == "P003", primary].item() == "NR"  # died on day 12
+    # the primary endpoint (ORR at the first response visit) by the analysis plan's test rule
+    responders = adsl[primary].isin(["CR", "PR"])
+    by_arm = [(responders & (adsl["arm"] == a)).sum() for a in ("MSC", "control")]
+    sizes = [(adsl["arm"] == a).sum() for a in ("MSC", "control")]
+    assert by_arm[0] == 1 and sizes == [2, 1]  # P001: PR at every visit (gut stage 2 -> 1)
+    result = compare_proportions(by_arm[0], sizes[0], by_arm[1], sizes[1])
+    assert 0.0 <= result.p_value <= 1.0
 
 
 def test_the_analysis_screens_under_the_definitions_eligibility(tmp_path: Path) -> None:
@@ -263,3 +287,63 @@ def test_the_analysis_screens_under_the_definitions_eligibility(tmp_path: Path) 
 
     assert codes(phase3.eligibility)["P002"] == "I2e" and codes(phase3.eligibility)["P001"] == ""
     assert codes(None)["P002"] == ""  # the phase 2 trial took skin-only aGVHD
+
+
+# ---------------------------------------------------------------------------------------------
+# The shipped definitions are package data: found from any working directory and when installed
+# ---------------------------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_repository_trials_folder_is_the_packaged_one() -> None:
+    import gvhdtrial
+
+    assert Path(gvhdtrial.__file__).resolve().parent / "trials" == TRIALS_DIR
+    assert (ROOT / "trials").resolve() == TRIALS_DIR  # trials/ links to gvhdtrial/trials
+    assert shipped_definitions() == ("jiang-phase3-gut", "jiang2024-phase2")
+
+
+def test_definitions_resolve_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    phase3 = load_definition(PHASE3)
+    monkeypatch.chdir(tmp_path)  # no trials/ here
+    assert load_definition("trials/jiang-phase3-gut.toml").sha256 == phase3.sha256
+    assert load_definition("jiang-phase3-gut").sha256 == phase3.sha256
+    monkeypatch.setenv("GVHDTRIAL_TRIAL", "trials/jiang-phase3-gut.toml")
+    assert current_definition().sha256 == phase3.sha256
+    # a file of that name here wins over the shipped one
+    (tmp_path / "trials").mkdir()
+    own = PHASE3.read_text(encoding="utf-8").replace('version = "0.1"', 'version = "0.2"')
+    (tmp_path / "trials" / "jiang-phase3-gut.toml").write_text(own, encoding="utf-8")
+    assert load_definition("trials/jiang-phase3-gut.toml").version == "0.2"
+    with pytest.raises(TrialDefinitionError, match=r"no-such\.toml: cannot be read: .*shipped "
+                       r"definitions: jiang-phase3-gut, jiang2024-phase2"):  # fmt: skip
+        load_definition("no-such.toml")
+
+
+def test_an_installed_package_carries_its_definitions(tmp_path: Path) -> None:
+    """setuptools' build_py (what a wheel installs) copies the definitions as package data; the
+    built package, imported from outside the repository, loads the default and the phase 3."""
+    lib = tmp_path / "lib"
+    subprocess.run(
+        [sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py",
+         "--build-lib", str(lib)],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    assert sorted(p.name for p in (lib / "gvhdtrial" / "trials").iterdir()) == [
+        "jiang-phase3-gut.toml", "jiang2024-phase2.toml",
+    ]  # fmt: skip
+    script = (
+        "import gvhdtrial, gvhdtrial.trial as t; "
+        "print(gvhdtrial.__file__); "
+        "print(t.current_definition().short_name, t.load_definition('jiang-phase3-gut').version)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GVHDTRIAL_TRIAL"}
+    env["PYTHONPATH"] = str(lib)
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, check=True, capture_output=True,
+        text=True,
+    ).stdout.splitlines()  # fmt: skip
+    assert out[0].startswith(str(lib))  # the built copy, not the repository's
+    assert out[1] == "jiang2024-phase2 0.1"

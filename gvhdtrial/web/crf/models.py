@@ -1,5 +1,6 @@
 # ruff: noqa: RUF012  (Django declares Meta options and migrations as class-level lists)
-"""The investigator's confirmation of the computed day-28/56 response (issue 7).
+"""The investigator's confirmation of the computed response at a response visit (issue 7; the
+visits are the trial definition's, issue 12).
 
 The computed response is the protocol engine's (kept as computed at confirmation time); the
 investigator confirms it or overrides it with a reason (docs/protocol.md section 1: a hand-entered
@@ -19,7 +20,9 @@ RESPONSES = [(r, r) for r in ("CR", "PR", "NR", "PD")]
 
 class ResponseConfirmation(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="responses")
-    visit = models.CharField(max_length=8, choices=[("d28", "Day 28"), ("d56", "Day 56")])
+    #: a response visit of the trial definition in force (``[response] visits``, lower case:
+    #: d28, d56 for the phase 2); the services refuse any other
+    visit = models.CharField(max_length=8)
     computed = models.CharField(max_length=4, blank=True, help_text="Engine's response, or ''")
     computed_reason = models.TextField(blank=True)
     confirmed = models.CharField(max_length=4, choices=RESPONSES)

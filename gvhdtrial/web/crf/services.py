@@ -26,6 +26,7 @@ from gvhdtrial.capture import (
     infusion_refusal,
     patient_calendar,
     stages_of,
+    trial_response_rule,
     unassessed_organs,
 )
 from gvhdtrial.capture.steroids import sr_category
@@ -321,9 +322,10 @@ def save_infusion(
 def confirm_response(
     actor: Actor, patient_id: int, visit: str, confirmed: str, reason: str = ""
 ) -> SaveResult:
-    """The investigator confirms the computed d28/d56 response or overrides it with a reason."""
+    """The investigator confirms the computed response at one of the trial definition's
+    response visits (phase 2: d28, d56) or overrides it with a reason."""
     patient = _guard(actor, "response", patient_id)
-    if visit not in ("d28", "d56"):
+    if visit not in trial_response_rule().visit_names:
         raise NotFound(_("No such response visit."))
     if confirmed not in ("CR", "PR", "NR", "PD"):
         raise Invalid(_("Choose CR, PR, NR or PD."))
@@ -410,7 +412,7 @@ def overview(patient: Patient, today: dt.date | None = None) -> dict[str, Any]:
                 compute_response(record, visit),
                 ResponseConfirmation.objects.filter(patient=patient, visit=visit).first(),
             )
-            for visit in ("d28", "d56")
+            for visit in trial_response_rule().visit_names
         },
         "calendar": patient_calendar(record, today),
     }

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from gvhdtrial.capture import unassessed_organs
+from gvhdtrial.capture import trial_response_rule, unassessed_organs
 from gvhdtrial.protocol import treatment_plan
 from gvhdtrial.web.capture.models import (
     AdverseEvent,
@@ -30,24 +31,43 @@ from gvhdtrial.web.capture.models import (
 )
 from gvhdtrial.web.crf.models import ResponseConfirmation
 from gvhdtrial.web.crf.services import FORMS
+from gvhdtrial.web.labels import visit_label
 from gvhdtrial.web.lock.models import database_is_locked
 from gvhdtrial.web.patients.models import Patient
 from gvhdtrial.web.queries.models import Query
 
-#: (key, heading): forms, then the assessment visits and responses the analysis reads.
-COLUMNS: tuple[tuple[str, object], ...] = (
-    ("baseline", _("Baseline")),
-    ("steroids", _("Steroids")),
-    ("visit:baseline", _("Assessment baseline")),
-    ("visit:d28", _("Assessment d28")),
-    ("visit:d56", _("Assessment d56")),
-    ("infusions", _("Infusions")),
-    ("response:d28", _("Response d28")),
-    ("response:d56", _("Response d56")),
-    ("therapies", _("Therapies")),
-    ("adverse-events", _("Adverse events")),
-    ("events", _("Events")),
-)
+
+class _VisitHeading:
+    """A column heading naming a response visit, in the language of the page (lazy)."""
+
+    def __init__(self, template: str, visit: str) -> None:
+        self.template, self.visit = template, visit
+
+    def __str__(self) -> str:
+        return gettext(self.template) % {"visit": visit_label(self.visit)}
+
+
+def columns() -> tuple[tuple[str, object], ...]:
+    """(key, heading): forms, then the assessment visits and responses the analysis reads (the
+    response visits of the trial definition in force, e.g. d28 and d56 for the phase 2)."""
+    visits = trial_response_rule().visit_names
+    # Translators: a dashboard column, e.g. "Assessment Day 28"
+    assessment = gettext_noop("Assessment %(visit)s")
+    # Translators: a dashboard column, e.g. "Response Day 28"
+    response = gettext_noop("Response %(visit)s")
+    return (
+        ("baseline", _("Baseline")),
+        ("steroids", _("Steroids")),
+        ("visit:baseline", _("Assessment baseline")),
+        *((f"visit:{v}", _VisitHeading(assessment, v)) for v in visits),
+        ("infusions", _("Infusions")),
+        *((f"response:{v}", _VisitHeading(response, v)) for v in visits),
+        ("therapies", _("Therapies")),
+        ("adverse-events", _("Adverse events")),
+        ("events", _("Events")),
+    )
+
+
 STATUSES = ("empty", "incomplete", "complete", "query", "locked")
 _ASSESSED_FIELDS = ("skin_bsa_percent", "bilirubin")
 
@@ -115,11 +135,12 @@ def dashboard(patients: list[Patient]) -> list[Row]:
         queried[(pid, slug)] += 1
     locked = database_is_locked()
     randomized = {p.pk for p in patients if getattr(p, "allocation", None) is not None}
+    keys = columns()
     out = []
     for p in patients:
         cells = []
         base = f"/patients/{p.pk}/crf/"
-        for key, _heading in COLUMNS:
+        for key, _heading in keys:
             kind, _sep, which = key.partition(":")
             url, text, status = base, "", "empty"
             if kind == "visit":

@@ -11,7 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gvhdtrial.capture import compute_response, patient_calendar, site_worklist
+from gvhdtrial.capture import (
+    compute_response,
+    patient_calendar,
+    site_worklist,
+    trial_response_rule,
+)
 from gvhdtrial.web.audit.models import AuditEntry
 from gvhdtrial.web.capture.models import Baseline
 from gvhdtrial.web.crf import services
@@ -149,7 +154,7 @@ def at_field(f: Any, exc: Exception) -> int:
 def crf_response(request: HttpRequest, patient_id: int, visit: str) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     patient = get_patient(actor, patient_id)
-    if visit not in ("d28", "d56"):
+    if visit not in trial_response_rule().visit_names:
         raise NotFound(_("No such response visit."))
     computed = compute_response(patient_record(patient), visit)
     existing = ResponseConfirmation.objects.filter(patient=patient, visit=visit).first()
@@ -205,7 +210,7 @@ def record_status(request: HttpRequest) -> HttpResponse:
     """The record status dashboard: patients x forms and key visits, 50 patients a page."""
     from django.core.paginator import Paginator
 
-    from gvhdtrial.web.crf.status import COLUMNS, STATUSES, dashboard, summary
+    from gvhdtrial.web.crf.status import STATUSES, columns, dashboard, summary
 
     actor = request.actor  # type: ignore[attr-defined]
     patients = visible_patients(actor).select_related("site", "allocation").order_by("code")
@@ -219,6 +224,6 @@ def record_status(request: HttpRequest) -> HttpResponse:
     page_obj = pager.get_page(request.GET.get("page"))
     rows = dashboard(list(page_obj.object_list))
     return render(request, "crf/dashboard.html", {
-        "rows": rows, "columns": COLUMNS, "statuses": STATUSES, "summary": summary(rows),
+        "rows": rows, "columns": columns(), "statuses": STATUSES, "summary": summary(rows),
         "page_obj": page_obj, "q": q, "randomized_only": randomized_only,
     })  # fmt: skip
