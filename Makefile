@@ -88,6 +88,7 @@ fixtures: $(STAMP) r-deps
 	Rscript tests/fixtures/design_reference.R
 	$(PY) tests/fixtures/registry_make_data.py
 	Rscript tests/fixtures/registry_reference.R
+	Rscript tests/fixtures/fine_gray_reference.R
 
 ## make bench: this engine and R side by side, ratios printed
 bench: $(STAMP) r-deps

@@ -16,7 +16,12 @@ from gvhdtrial.stats.competing_risks import (
     gray_test_batch,
 )
 from gvhdtrial.stats.cox import ConvergenceWarning, CoxResult, CoxZphResult, cox, cox_zph
-from gvhdtrial.stats.fine_gray import FineGrayResult, MonotoneLikelihoodError, fine_gray
+from gvhdtrial.stats.fine_gray import (
+    FineGrayPrediction,
+    FineGrayResult,
+    MonotoneLikelihoodError,
+    fine_gray,
+)
 from gvhdtrial.stats.group_comparisons import TestResult, cmh_test, t_test, wilcoxon_rank_sum
 from gvhdtrial.stats.proportions import ProportionComparison, compare_proportions, fisher_test
 from gvhdtrial.stats.regression import LogisticResult, PerfectSeparationError, logistic
@@ -35,6 +40,7 @@ __all__ += [
     "CumincCurve",
     "CumincPoints",
     "CumincResult",
+    "FineGrayPrediction",
     "FineGrayResult",
     "GrayTestBatch",
     "GrayTestResult",

@@ -22,20 +22,26 @@ Validated against ``cmprsk::crr`` (tests/fixtures/competing_reference.json).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
 
+from gvhdtrial.stats import _fine_gray_engine as eng
 from gvhdtrial.stats._competing_input import (
     FloatArray,
     as_covariates,
+    as_labels,
     as_status,
     as_time,
+    label_codes,
 )
 
-__all__ = ["FineGrayResult", "MonotoneLikelihoodError", "fine_gray"]
+__all__ = ["FineGrayPrediction", "FineGrayResult", "MonotoneLikelihoodError", "fine_gray"]
+
+ConfType = Literal["log", "cloglog", "plain"]
 
 
 class MonotoneLikelihoodError(ValueError):
@@ -56,217 +62,91 @@ class MonotoneLikelihoodError(ValueError):
         )
 
 
-def _monotone_direction(des: _Design) -> tuple[int, int] | None:
+def _monotone_direction(des: eng.Design) -> tuple[int, int] | None:
     """(column, +1/-1) of a covariate whose Fine-Gray estimate is infinite, else None.
 
     Along coordinate j the log partial likelihood is non-decreasing when every event of
     interest has the largest (or smallest) Z_j of its risk set, which holds the subjects
-    with T >= s and the earlier competing subjects (their weight G(s-)/G(T-) is positive);
-    it then increases strictly, without bound of the argument, if the risk sets are not
-    all constant in Z_j. The maximum is then attained only at infinity.
+    of its stratum with T >= s and the earlier competing subjects (their weight
+    G(s-)/G(T-) is positive); it then increases strictly, without bound of the argument,
+    if the risk sets are not all constant in Z_j. The maximum is then attained only at
+    infinity. Time-fixed covariates only.
     """
-    if des.event_times.size == 0:
-        return None
-    idx = des.first_at_risk
-    ev = des.is_event
-    k_of = des.event_index[ev]
     for j in range(des.x.shape[1]):
-        z = des.x[:, j]
         for sign in (1, -1):
-            v = sign * z
-            back = np.maximum.accumulate(v[::-1])[::-1][idx]
-            comp = np.where(des.is_competing, v, -np.inf)
-            fwd = np.concatenate(([-np.inf], np.maximum.accumulate(comp)))[idx]
-            top = np.maximum(back, fwd)
-            if not np.all(v[ev] >= top[k_of]):
-                continue
-            # strict somewhere: a risk set holding a smaller value
-            low_back = np.minimum.accumulate(v[::-1])[::-1][idx]
-            compl = np.where(des.is_competing, v, np.inf)
-            low_fwd = np.concatenate(([np.inf], np.minimum.accumulate(compl)))[idx]
-            if np.any(np.minimum(low_back, low_fwd) < top):
+            all_top, strict = True, False
+            for blk in des.blocks:
+                if blk.event_times.size == 0:
+                    continue
+                a, b = blk.rows[0], blk.rows[-1] + 1
+                v = sign * des.x[a:b, j]
+                idx = blk.first_at_risk
+                back = np.maximum.accumulate(v[::-1])[::-1][idx]
+                comp = np.where(blk.is_competing, v, -np.inf)
+                fwd = np.concatenate(([-np.inf], np.maximum.accumulate(comp)))[idx]
+                top = np.maximum(back, fwd)
+                ev = blk.is_event
+                if not np.all(v[ev] >= top[blk.event_index[ev]]):
+                    all_top = False
+                    break
+                low_back = np.minimum.accumulate(v[::-1])[::-1][idx]
+                compl = np.where(blk.is_competing, v, np.inf)
+                low_fwd = np.concatenate(([np.inf], np.minimum.accumulate(compl)))[idx]
+                strict = strict or bool(np.any(np.minimum(low_back, low_fwd) < top))
+            if all_top and strict:
                 return j, sign
     return None
 
 
 @dataclass(frozen=True)
-class _Design:
-    """Data sorted once by time, with the censoring weights and event-time index."""
+class FineGrayPrediction:
+    """Predicted cumulative incidence with pointwise confidence limits.
 
-    time: FloatArray  # sorted times
-    x: FloatArray  # n x p covariates, sorted
-    is_event: np.ndarray  # event of interest
-    is_competing: np.ndarray  # competing event
-    is_censored: np.ndarray
-    inv_g: FloatArray  # 1 / G(T_j-) (used for competing subjects)
-    event_times: FloatArray  # distinct event times of interest s_k
-    d: FloatArray  # events at s_k
-    g_event: FloatArray  # G(s_k-)
-    first_at_risk: np.ndarray  # first sorted row with T >= s_k
-    n_le: np.ndarray  # per subject: number of s_k <= T_j
-    sum_z_events: FloatArray  # sum of Z over events of interest
-    event_index: np.ndarray  # per subject: k of its event time (events only), else -1
-    cens_times: FloatArray  # distinct censoring times u
-    cens_count: FloatArray  # c(u)
-    cens_at_risk: FloatArray  # pi(u)
-    cens_first: np.ndarray  # first sorted row with T >= u
-    cens_n_lt_event: np.ndarray  # number of s_k < u
+    Arrays have shape (len(times), rows of x). ``se`` is the standard error of the
+    cumulative incidence itself; the limits are formed on the ``conf_type`` scale (``log``:
+    exp(log F +- z se(F)/F), as ``mets::FGprediid``'s default; ``cloglog``: on
+    log(-log(1 - F)); ``plain``: F +- z se).
+    """
+
+    times: FloatArray
+    cif: FloatArray
+    se: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    conf_type: str
+    level: float
 
 
-def _design(time: FloatArray, status: FloatArray, x: FloatArray, cause: float, cencode: float):
-    order = np.argsort(time, kind="stable")
-    t = time[order]
-    st = status[order]
-    xs = x[order]
-    n = t.size
-    is_cens = st == cencode
-    is_event = st == cause
-    is_comp = ~is_cens & ~is_event
+@dataclass(frozen=True)
+class _State:
+    """What the variance of predictions needs: the design and the influence functions."""
 
-    # Kaplan-Meier of the censoring distribution over the distinct times.
-    uniq, first, counts = np.unique(t, return_index=True, return_counts=True)
-    at_risk = (n - first).astype(float)
-    c_u = np.add.reduceat(is_cens.astype(float), first)
-    g_after = np.cumprod(1.0 - c_u / at_risk)
-    g_before = np.concatenate(([1.0], g_after[:-1]))
-    subject_u = np.repeat(np.arange(uniq.size), counts)
-    g_subject = g_before[subject_u]
-
-    e_mask = np.add.reduceat(is_event.astype(float), first)
-    has_event = e_mask > 0
-    event_times = uniq[has_event]
-    d = e_mask[has_event]
-    g_event = g_before[has_event]
-    first_at_risk = first[has_event]
-    n_le = np.searchsorted(event_times, t, side="right")
-    event_index = np.where(is_event, n_le - 1, -1)
-
-    has_cens = c_u > 0
-    cens_times = uniq[has_cens]
-    return _Design(
-        time=t,
-        x=xs,
-        is_event=is_event,
-        is_competing=is_comp,
-        is_censored=is_cens,
-        inv_g=np.where(is_comp, 1.0 / g_subject, 0.0),
-        event_times=event_times,
-        d=d,
-        g_event=g_event,
-        first_at_risk=first_at_risk,
-        n_le=n_le,
-        sum_z_events=xs[is_event].sum(axis=0),
-        event_index=event_index,
-        cens_times=cens_times,
-        cens_count=c_u[has_cens],
-        cens_at_risk=at_risk[has_cens],
-        cens_first=first[has_cens],
-        cens_n_lt_event=np.searchsorted(event_times, cens_times, side="left"),
-    ), order
+    des: eng.Design
+    fit: eng.Fit
+    beta_if: FloatArray  # n x p influence of beta (sorted order), I^-1 (eta + psi)
+    cluster: np.ndarray  # cluster code per sorted row
+    n_clusters: int
+    strata_levels: tuple[Any, ...]
 
 
-def _backward(v: FloatArray) -> FloatArray:
-    """B[i] = sum_{j >= i} v[j], with B[n] = 0 (first axis)."""
-    out = np.zeros((v.shape[0] + 1, *v.shape[1:]))
-    out[:-1] = np.cumsum(v[::-1], axis=0)[::-1]
-    return out
-
-
-def _forward(v: FloatArray) -> FloatArray:
-    """F[i] = sum_{j < i} v[j], with F[0] = 0 (first axis)."""
-    out = np.zeros((v.shape[0] + 1, *v.shape[1:]))
-    np.cumsum(v, axis=0, out=out[1:])
-    return out
-
-
-def _risk_sums(des: _Design, r: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """S0_k and S1_k (K, K x p) for r_j = exp(b'Z_j)."""
-    rc = r * des.inv_g  # r_j / G_j for competing subjects, 0 otherwise
-    idx = des.first_at_risk
-    s0 = _backward(r)[idx] + des.g_event * _forward(rc)[idx]
-    rz = r[:, None] * des.x
-    rcz = rc[:, None] * des.x
-    s1 = _backward(rz)[idx] + des.g_event[:, None] * _forward(rcz)[idx]
-    return s0, s1
-
-
-def _tail(v: FloatArray) -> FloatArray:
-    """T[m] = sum_{k >= m} v[k] for m = 0..K (first axis); T[K] = 0."""
-    return _backward(v)
-
-
-def _head(v: FloatArray) -> FloatArray:
-    """H[m] = sum_{k < m} v[k] for m = 0..K (first axis); H[0] = 0."""
-    return _forward(v)
-
-
-def _score_information(des: _Design, beta: FloatArray):
-    """Log partial likelihood, score and information at beta."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _score_information_raw(des, beta)
-
-
-def _score_information_raw(des: _Design, beta: FloatArray):
-    eta_lin = des.x @ beta
-    r = np.exp(eta_lin)
-    s0, s1 = _risk_sums(des, r)
-    e = s1 / s0[:, None]
-    dl = des.d / s0
-    loglik = float(eta_lin[des.is_event].sum() - np.sum(des.d * np.log(s0)))
-    score = des.sum_z_events - (des.d[:, None] * e).sum(axis=0)
-    # sum_k d_k S2_k / S0_k = sum_j r_j a_j Z_j Z_j', with
-    # a_j = sum_{s_k <= T_j} dL_k + [j competing] / G_j * sum_{s_k > T_j} G(s_k-) dL_k
-    a = _head(dl)[des.n_le] + des.inv_g * _tail(des.g_event * dl)[des.n_le]
-    wx = des.x * (r * a)[:, None]
-    info = des.x.T @ wx - (e * des.d[:, None]).T @ e
-    return loglik, score, info, r, e, dl
-
-
-def _sandwich_middle(des: _Design, r: FloatArray, e: FloatArray, dl: FloatArray) -> FloatArray:
-    """sum_i (eta_i + psi_i)(eta_i + psi_i)' (docs/fine_gray.md, 'Variance')."""
-    x = des.x
-    m = des.n_le
-    # eta_i = [event] (Z_i - E_k(i)) - r_i sum_k w_ik (Z_i - E_k) dL_k
-    gdl = des.g_event * dl
-    a1 = _head(dl)[m]
-    a2 = _head(e * dl[:, None])[m]
-    a3 = _tail(gdl)[m]
-    a4 = _tail(e * gdl[:, None])[m]
-    inner = x * a1[:, None] - a2 + des.inv_g[:, None] * (x * a3[:, None] - a4)
-    eta = -r[:, None] * inner
-    ev = des.is_event
-    eta[ev] += x[ev] - e[des.event_index[ev]]
-
-    # psi: for each distinct censoring time u,
-    # q(u) = [sum_{comp, T_j < u} r_j Z_j / G_j] H1(u) - [sum_{comp, T_j < u} r_j / G_j] H2(u)
-    # with H1(u) = sum_{s_k >= u} G(s_k-) dL_k, H2(u) = sum_{s_k >= u} G(s_k-) E_k dL_k.
-    psi = np.zeros_like(eta)
-    if des.cens_times.size:
-        rc = r * des.inv_g
-        fw_rc = _forward(rc)[des.cens_first]
-        fw_rcz = _forward(rc[:, None] * x)[des.cens_first]
-        h1 = _tail(gdl)[des.cens_n_lt_event]
-        h2 = _tail(e * gdl[:, None])[des.cens_n_lt_event]
-        q = fw_rcz * h1[:, None] - fw_rc[:, None] * h2
-        pi = des.cens_at_risk
-        # subtract sum_{u <= T_i} q(u) c(u) / pi(u)^2 from every subject
-        comp_term = _forward(q * (des.cens_count / pi**2)[:, None])
-        n_cens_le = np.searchsorted(des.cens_times, des.time, side="right")
-        psi -= comp_term[n_cens_le]
-        # censored subjects add q(T_i) / pi(T_i)
-        cz = des.is_censored
-        k_u = n_cens_le[cz] - 1
-        psi[cz] += q[k_u] / pi[k_u, None]
-    total = eta + psi
-    return total.T @ total
+def _cluster_sum(v: FloatArray, codes: np.ndarray, n_clusters: int) -> FloatArray:
+    """Sum the rows of v within clusters (v: n or n x p)."""
+    if v.ndim == 1:
+        return np.bincount(codes, weights=v, minlength=n_clusters)
+    return np.column_stack(
+        [np.bincount(codes, weights=v[:, j], minlength=n_clusters) for j in range(v.shape[1])]
+    )
 
 
 @dataclass(frozen=True)
 class FineGrayResult:
     """Fitted Fine-Gray model (subdistribution hazard for ``cause``).
 
-    ``coef`` are log subdistribution hazard ratios; ``var`` is crr's sandwich variance,
-    including the term for the estimated censoring distribution.
+    ``coef`` are log subdistribution hazard ratios; ``var`` is the sandwich variance
+    I^-1 (sum_c U_c U_c') I^-1 of the influence functions U (crr's, with the term for the
+    estimated censoring distribution) summed within ``cluster`` (one row per cluster when
+    no cluster is given, which is crr's variance; with clusters, mets::cifreg's).
+    ``var_naive`` is I^-1, the model-based variance.
     """
 
     names: tuple[str, ...]
@@ -284,12 +164,22 @@ class FineGrayResult:
     n_censored: int
     cause: float
     cencode: float
-    _baseline_times: FloatArray = field(repr=False)
-    _baseline_hazard: FloatArray = field(repr=False)
+    n_clusters: int = 0
+    strata_levels: tuple[Any, ...] = ()
+    cengroup_levels: tuple[Any, ...] = ()
+    _baseline_times: tuple[FloatArray, ...] = field(default=(), repr=False)
+    _baseline_hazard: tuple[FloatArray, ...] = field(default=(), repr=False)
+    _tf: Callable[[FloatArray], FloatArray] | None = field(default=None, repr=False)
+    _n_cov1: int = field(default=0, repr=False)
+    _state: _State | None = field(default=None, repr=False, compare=False)
 
     @property
     def se(self) -> FloatArray:
         return np.sqrt(np.diag(self.var))
+
+    @property
+    def var_naive(self) -> FloatArray:
+        return np.linalg.inv(self.information)
 
     @property
     def hazard_ratio(self) -> FloatArray:
@@ -308,20 +198,132 @@ class FineGrayResult:
         q = stats.norm.ppf(0.5 + level / 2.0)
         return np.exp(np.column_stack([self.coef - q * self.se, self.coef + q * self.se]))
 
-    def predict(self, x: Any, times: Any) -> FloatArray:
-        """Cumulative incidence 1 - exp(-exp(b'x) H0(t)) for covariate rows x at times.
+    def _stratum(self, strata: Any, rows: int) -> np.ndarray:
+        """Block index of each new row (0 when the model has no strata)."""
+        if len(self.strata_levels) <= 1 and strata is None:
+            return np.zeros(rows, dtype=int)
+        if strata is None:
+            raise ValueError(
+                "strata is needed: the model has a baseline per stratum "
+                f"({', '.join(map(str, self.strata_levels))})"
+            )
+        lab = np.atleast_1d(np.asarray(strata, dtype=object))
+        if lab.size == 1 and rows > 1:
+            lab = np.repeat(lab, rows)
+        if lab.size != rows:
+            raise ValueError(f"strata has {lab.size} values but x has {rows} rows")
+        out = np.empty(rows, dtype=int)
+        for i, v in enumerate(lab):
+            hits = [k for k, lev in enumerate(self.strata_levels) if lev == v]
+            if not hits:
+                raise ValueError(
+                    f"strata value {v!r} (row {i}) is not a stratum of the fit; strata: "
+                    f"{', '.join(map(str, self.strata_levels))}"
+                )
+            out[i] = hits[0]
+        return out
 
-        ``H0`` is the Breslow-type baseline cumulative subdistribution hazard
-        (sum over s_k <= t of d_k / S0_k at the fitted coefficients), as predict.crr.
-        Returns an array of shape (len(times), rows of x).
-        """
+    def _new_x(self, x: Any) -> FloatArray:
         xm = np.atleast_2d(np.asarray(x, dtype=float))
-        if xm.shape[1] != self.coef.size:
-            raise ValueError(f"x has {xm.shape[1]} columns but the model has {self.coef.size}")
+        if xm.shape[1] != self._n_cov1:
+            raise ValueError(
+                f"x has {xm.shape[1]} columns but the model has {self._n_cov1} (cov1) covariates"
+            )
+        bad = np.argwhere(~np.isfinite(xm))
+        if bad.size:
+            raise ValueError(f"x has a missing or infinite value at row {bad[0, 0]}")
+        return xm
+
+    def predict(self, x: Any, times: Any, *, cov2: Any = None, strata: Any = None) -> FloatArray:
+        """Cumulative incidence for covariate rows x at times, as ``predict.crr``.
+
+        F(t | x) = 1 - exp(-sum_{s_k <= t} exp(b'Z(s_k)) dL_k), with dL_k = d_k / S0_k the
+        Breslow-type baseline subdistribution hazard of the row's stratum at the fitted
+        coefficients; Z(s) = (x, cov2 * tf(s)) for a model with time-varying covariates
+        (exp(b'x) H0(t) otherwise). Returns an array of shape (len(times), rows of x).
+        """
+        xm = self._new_x(x)
         tt = as_time(np.atleast_1d(times), "times")
-        cum = np.concatenate(([0.0], np.cumsum(self._baseline_hazard)))
-        h0 = cum[np.searchsorted(self._baseline_times, tt, side="right")]
-        return 1.0 - np.exp(-np.outer(h0, np.exp(xm @ self.coef)))
+        hs = self._stratum(strata, xm.shape[0])
+        b1 = self.coef[: self._n_cov1]
+        out = np.empty((tt.size, xm.shape[0]))
+        c2 = None
+        if self._tf is not None:
+            if cov2 is None:
+                raise ValueError("cov2 is needed: the model has time-varying covariates")
+            c2 = np.atleast_2d(np.asarray(cov2, dtype=float))
+            if c2.shape != (xm.shape[0], self.coef.size - self._n_cov1):
+                raise ValueError(
+                    f"cov2 must have shape ({xm.shape[0]}, {self.coef.size - self._n_cov1}), "
+                    f"got {c2.shape}"
+                )
+        for i in range(xm.shape[0]):
+            bt = self._baseline_times[hs[i]]
+            dl = self._baseline_hazard[hs[i]]
+            lin = np.full(bt.size, xm[i] @ b1)
+            if c2 is not None and bt.size:
+                tfv = np.asarray(self._tf(bt.copy()), dtype=float).reshape(bt.size, -1)
+                lin = lin + tfv @ (c2[i] * self.coef[self._n_cov1 :])
+            cum = np.concatenate(([0.0], np.cumsum(np.exp(lin) * dl)))
+            out[:, i] = 1.0 - np.exp(-cum[np.searchsorted(bt, tt, side="right")])
+        return out
+
+    def predict_ci(
+        self,
+        x: Any,
+        times: Any,
+        *,
+        strata: Any = None,
+        level: float = 0.95,
+        conf_type: ConfType = "log",
+    ) -> FineGrayPrediction:
+        """Cumulative incidence with pointwise confidence limits for new covariate rows.
+
+        The variance is that of ``mets::IIDbaseline.cifreg`` + ``FGprediid``: the
+        influence functions of the baseline cumulative subdistribution hazard H0(t) and of
+        the coefficients (each with its term for the estimated censoring distribution, as
+        in the sandwich variance), summed within clusters, carried to F(t | x) by the delta
+        method. ``conf_type="log"`` (FGprediid's default) forms the limits on log F.
+        Models with time-varying covariates (cov2) predict without limits (``predict``).
+        """
+        if self._tf is not None or self._state is None:
+            raise ValueError("predict_ci: models with cov2/tf give point predictions only")
+        if conf_type not in ("log", "cloglog", "plain"):
+            raise ValueError(f"conf_type must be 'log', 'cloglog' or 'plain', got {conf_type!r}")
+        if not 0 < level < 1:
+            raise ValueError(f"level must be in (0, 1), got {level!r}")
+        xm = self._new_x(x)
+        tt = as_time(np.atleast_1d(times), "times")
+        hs = self._stratum(strata, xm.shape[0])
+        st = self._state
+        zq = stats.norm.ppf(0.5 + level / 2.0)
+        shape = (tt.size, xm.shape[0])
+        cif, se = np.empty(shape), np.empty(shape)
+        for h in np.unique(hs):
+            cols = np.flatnonzero(hs == h)
+            for a, t in enumerate(tt):
+                h0, phi = _baseline_influence(st, int(h), float(t))
+                lp = np.exp(xm[cols] @ self.coef)
+                surv = np.exp(-h0 * lp)
+                # IF of F = surv * lp * (IF_H0 + H0 * x' IF_beta)
+                infl = (surv * lp)[None, :] * (phi[:, None] + h0 * (st.beta_if @ xm[cols].T))
+                agg = np.column_stack(
+                    [_cluster_sum(infl[:, j], st.cluster, st.n_clusters) for j in range(cols.size)]
+                )
+                cif[a, cols] = 1.0 - surv
+                se[a, cols] = np.sqrt(np.sum(agg**2, axis=0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if conf_type == "log":
+                sl = se / cif
+                lower, upper = cif * np.exp(-zq * sl), cif * np.exp(zq * sl)
+            elif conf_type == "cloglog":
+                g = np.log(-np.log1p(-cif))
+                sg = se / ((1.0 - cif) * -np.log1p(-cif))
+                lower = 1.0 - np.exp(-np.exp(g - zq * sg))
+                upper = 1.0 - np.exp(-np.exp(g + zq * sg))
+            else:
+                lower, upper = cif - zq * se, cif + zq * se
+        return FineGrayPrediction(tt, cif, se, lower, upper, conf_type, level)
 
     def summary(self) -> str:
         ci = self.conf_int()
@@ -332,6 +334,14 @@ class FineGrayResult:
             f"competing events = {self.n_competing}, censored = {self.n_censored}",
             f"log partial likelihood = {self.loglik:.4f} (null {self.loglik_null:.4f}); "
             f"Newton iterations = {self.iterations}, converged = {self.converged}",
+        ]
+        if len(self.strata_levels) > 1:
+            lines.append(f"strata: {', '.join(map(str, self.strata_levels))}")
+        if len(self.cengroup_levels) > 1:
+            lines.append(f"censoring groups: {', '.join(map(str, self.cengroup_levels))}")
+        if self.n_clusters and self.n_clusters != self.n:
+            lines.append(f"robust variance over {self.n_clusters} clusters")
+        lines += [
             "",
             f"{'':<16}{'coef':>10}{'sHR':>10}{'se':>10}{'z':>9}{'p':>10}"
             f"{'2.5% sHR':>11}{'97.5% sHR':>11}",
@@ -345,6 +355,48 @@ class FineGrayResult:
         return "\n".join(lines)
 
 
+def _baseline_influence(st: _State, h: int, t: float) -> tuple[float, FloatArray]:
+    """H0_h(t) and the influence function of H0_h(t) per sorted row (beta estimated).
+
+    H0(t) = sum_{s_k <= t} dL_k. Its influence: the weighted martingale part
+    sum_{s_k <= t} (dN_i(s_k) - w_ik r_i dL_k) / S0_k for the rows of stratum h, minus
+    (sum_{s_k <= t} E_k dL_k)' times the influence of beta, plus the censoring part (as
+    psi, with q(u) = [sum_{comp, T_j < u} r_j / G_j] sum_{u <= s_k <= t} G(s_k-) dL_k / S0_k).
+    """
+    des, fit = st.des, st.fit
+    blk = des.blocks[h]
+    s0, e, dl = fit.s0[h], fit.e[h], fit.dl[h]
+    kt = int(np.searchsorted(blk.event_times, t, side="right"))
+    v = np.where(np.arange(s0.size) < kt, dl / s0, 0.0)
+    a, b = blk.rows[0], blk.rows[-1] + 1
+    r = fit.r[a:b]
+    m = blk.n_le
+    inner = eng._forward(v)[m]
+    h1 = [eng._group_tail(blk, v, k) for k in range(len(des.groups))]
+    for k in blk.comp_groups:
+        inner = inner + np.where(blk.group == k, blk.inv_g, 0.0) * h1[k][m]
+    # the censoring part: only subjects of stratum h (the others' Q is 0)
+    zero = [[np.zeros((grp.cens_times.size, 1)) for grp in des.groups] for _ in des.blocks]
+    hq = eng.group_tails(blk, v) if len(des.groups) > 1 else h1
+    zero[h] = eng.q_stratum(des, blk, eng.comp_forward(des, fit.r, None), None, hq, None)
+    phi = -st.beta_if @ (e[:kt] * dl[:kt, None]).sum(axis=0)
+    own = -r * inner
+    ev = blk.is_event & (blk.event_index < kt)
+    own[ev] += 1.0 / s0[blk.event_index[ev]]
+    phi[a:b] += own
+    phi += eng._psi(des, zero)[:, 0]
+    return float(dl[:kt].sum()), phi
+
+
+def _as_tf(tf: Any, p2: int) -> Callable[[FloatArray], FloatArray]:
+    if not callable(tf):
+        raise ValueError(
+            "tf must be a function of time returning one column per cov2 column "
+            f"(as crr's tf), got {type(tf).__name__}"
+        )
+    return tf
+
+
 def fine_gray(
     time: Any,
     status: Any,
@@ -352,23 +404,58 @@ def fine_gray(
     cause: float = 1,
     cencode: float = 0,
     *,
+    cengroup: Any = None,
+    cov2: Any = None,
+    tf: Callable[[FloatArray], FloatArray] | None = None,
+    strata: Any = None,
+    cluster: Any = None,
     max_iter: int = 100,
     tol: float = 1e-12,
 ) -> FineGrayResult:
     """Fit the Fine-Gray model for ``cause``; every other non-censoring code competes.
 
-    Matches ``cmprsk::crr(ftime, fstatus, cov1, failcode = cause, cencode = cencode)`` run
-    to full convergence. Newton-Raphson with step halving; stops when the Newton step is
-    below ``tol`` (relative to 1 + |coef|) or the score is numerically zero.
+    Matches ``cmprsk::crr(ftime, fstatus, cov1 = X, cov2, tf, cengroup, failcode = cause,
+    cencode = cencode)`` run to full convergence, and ``mets::cifreg(Event(time, status) ~
+    X + strata(s) + cluster(id), propodds = NULL)`` for the stratified baseline and the
+    cluster-robust variance:
 
-    Raises ValueError for inputs of the wrong shape, missing or negative times, a cause with
-    no events, or covariates that make the information matrix singular (a constant column,
-    collinear columns).
+    * ``cengroup``: labels; the censoring distribution is estimated by a separate
+      Kaplan-Meier in each group (crr's ``cengroup``), and a competing subject's weight
+      uses its own group's curve.
+    * ``cov2`` and ``tf``: time-varying covariates as crr's: column m of ``cov2`` enters
+      multiplied by column m of ``tf(t)`` (``tf`` gets the array of distinct event times
+      of interest and returns one column per ``cov2`` column). Coefficients follow those
+      of ``X``, named ``name*tf<m>``.
+    * ``strata``: labels; a separate baseline subdistribution hazard per stratum (risk
+      sets within stratum), as ``+ strata(s)`` in cifreg (Zhou et al., Biometrics 2011).
+    * ``cluster``: labels; the influence functions are summed within clusters before the
+      sandwich (``+ cluster(id)`` in cifreg). Without it each row is its own cluster,
+      which is crr's variance.
+
+    Tied event times are handled as crr does (Breslow). Newton-Raphson with step halving;
+    stops when the Newton step is below ``tol`` (relative to 1 + |coef|).
+
+    Raises ValueError naming the argument and row for inputs of the wrong shape, missing or
+    negative times, a cause with no events, or covariates that make the information matrix
+    singular (a constant column, collinear columns); MonotoneLikelihoodError when an
+    estimate is infinite.
 
     >>> fit = fine_gray([2, 3, 3, 5, 6, 7, 8, 9, 10, 12], [1, 2, 0, 1, 1, 2, 0, 1, 2, 0],
     ...                 [0.5, -1, 0.2, 1.3, -0.4, 0.9, -1.2, 0.3, 0.8, -0.6])
     >>> round(float(fit.coef[0]), 4), round(float(fit.se[0]), 4)
     (0.7062, 0.4957)
+
+    Two strata, clusters of two rows, and the incidence by day 6 for x = 0 in stratum 1:
+
+    >>> fit = fine_gray([2, 3, 3, 5, 6, 7, 8, 9, 10, 12, 4, 11],
+    ...                 [1, 2, 0, 1, 1, 2, 0, 1, 2, 0, 1, 1],
+    ...                 [0.5, -1, 0.2, 1.3, -0.4, 0.9, -1.2, 0.3, 0.8, -0.6, 0.1, -0.2],
+    ...                 strata=[1] * 6 + [2] * 6, cluster=[1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6])
+    >>> round(float(fit.coef[0]), 4), round(float(fit.se[0]), 4)
+    (0.4351, 0.3443)
+    >>> pred = fit.predict_ci([[0.0]], [6.0], strata=[1])
+    >>> [round(float(v[0, 0]), 4) for v in (pred.cif, pred.lower, pred.upper)]
+    [0.5033, 0.4342, 0.5833]
     """
     t = as_time(time)
     n = t.size
@@ -385,51 +472,81 @@ def fine_gray(
             f"cause {cause:g} has no events in status; causes present: "
             f"{', '.join(f'{c:g}' for c in present) or 'none (all censored)'}"
         )
+    c2 = None
+    tf_fn = None
+    if cov2 is not None or tf is not None:
+        if cov2 is None or tf is None:
+            raise ValueError("cov2 and tf go together: give both or neither")
+        c2, names2 = as_covariates(cov2, n, "cov2")
+        tf_fn = _as_tf(tf, c2.shape[1])
+        names = (*names, *[f"{nm}*tf{m + 1}" for m, nm in enumerate(names2)])
+    elif not np.all(np.isfinite(x)):  # pragma: no cover - as_covariates checks
+        raise ValueError("X has a missing value")
     constant = np.flatnonzero(np.ptp(x, axis=0) == 0)
     if constant.size:
         raise ValueError(
             f"X column {names[constant[0]]!r} is constant: its coefficient is not identifiable "
             "(the information matrix is singular)"
         )
-    des, _ = _design(t, st, x, cause, cencode)
-    mono = _monotone_direction(des)
-    if mono is not None:
-        raise MonotoneLikelihoodError(names[mono[0]], mono[1])
-    p = x.shape[1]
+    strata_levels: tuple[Any, ...] = ()
+    h_codes = np.zeros(n, dtype=np.int64)
+    if strata is not None and c2 is not None:
+        raise ValueError(
+            "strata and cov2 together are not supported (crr has no strata, cifreg no cov2)"
+        )
+    if strata is not None and cengroup is not None:
+        raise ValueError(
+            "strata and cengroup together are not supported (crr has no strata; cifreg's "
+            "stratified censoring model is not pinned here)"
+        )
+    if strata is not None:
+        strata_levels, h_codes = label_codes(as_labels(strata, n, "strata"))
+    g_levels: tuple[Any, ...] = ()
+    g_codes = np.zeros(n, dtype=np.int64)
+    if cengroup is not None:
+        g_levels, g_codes = label_codes(as_labels(cengroup, n, "cengroup"))
+    cl_codes = np.arange(n)
+    n_clusters = n
+    if cluster is not None:
+        _, cl_codes = label_codes(as_labels(cluster, n, "cluster"))
+        n_clusters = int(cl_codes.max()) + 1
+    des, order = eng.build(t, st, x, cause, cencode, h_codes, g_codes, c2, tf_fn)
+    if c2 is None:
+        mono = _monotone_direction(des)
+        if mono is not None:
+            raise MonotoneLikelihoodError(names[mono[0]], mono[1])
+    p = des.p
     beta = np.zeros(p)
-    loglik, score, info, r, e, dl = _score_information(des, beta)
-    loglik_null = loglik
+    fit = eng.evaluate(des, beta)
+    loglik_null = fit.loglik
     converged = False
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        if np.linalg.cond(info) > 1e12:
+        info = fit.info
+        if not np.all(np.isfinite(info)) or np.linalg.cond(info) > 1e12:
             raise ValueError(
                 "the information matrix is singular: collinear covariates, or a covariate "
                 "constant among the subjects at risk"
             )
-        try:
-            step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError:
-            raise ValueError(
-                "the information matrix is singular: a covariate is constant among the "
-                "subjects at risk, or covariates are collinear"
-            ) from None
+        step = np.linalg.solve(info, fit.score)
         if not np.all(np.isfinite(step)):
             raise ValueError("the information matrix is singular (collinear covariates?)")
-        new_beta = beta + step
-        new = _score_information(des, new_beta)
+        new = eng.evaluate(des, beta + step)
         halvings = 0
-        while (not np.isfinite(new[0]) or new[0] < loglik - 1e-10 * abs(loglik)) and halvings < 30:
+        while (
+            not np.isfinite(new.loglik) or new.loglik < fit.loglik - 1e-10 * abs(fit.loglik)
+        ) and halvings < 30:
             step = step / 2.0
-            new_beta = beta + step
-            new = _score_information(des, new_beta)
+            new = eng.evaluate(des, beta + step)
             halvings += 1
-        beta = new_beta
-        loglik, score, info, r, e, dl = new
+        beta = beta + step
+        fit = new
         if np.max(np.abs(step) / (1.0 + np.abs(beta))) < tol:
             converged = True
             break
-    if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(info)) and np.isfinite(loglik)):
+    if not (
+        np.all(np.isfinite(beta)) and np.all(np.isfinite(fit.info)) and np.isfinite(fit.loglik)
+    ):
         raise ValueError(
             "Fine-Gray fit diverged: a coefficient runs to infinity (monotone likelihood, "
             "e.g. a covariate level with no events of interest)"
@@ -442,22 +559,25 @@ def fine_gray(
             stacklevel=2,
         )
     try:
-        info_inv = np.linalg.inv(info)
+        info_inv = np.linalg.inv(fit.info)
     except np.linalg.LinAlgError:
         raise ValueError("the information matrix is singular at the estimate") from None
-    middle = _sandwich_middle(des, r, e, dl)
-    var = info_inv @ middle @ info_inv
+    total = eng.influence(des, fit)
+    cl_sorted = cl_codes[order]
+    u = total if cluster is None else _cluster_sum(total, cl_sorted, n_clusters)
+    var = info_inv @ (u.T @ u) @ info_inv
     var = (var + var.T) / 2.0
     if not np.all(np.isfinite(var)):
         raise ValueError("Fine-Gray variance is not finite (information matrix near singular)")
+    state = _State(des, fit, total @ info_inv, cl_sorted, n_clusters, strata_levels)
     return FineGrayResult(
         names=names,
         coef=beta,
         var=var,
-        loglik=loglik,
+        loglik=fit.loglik,
         loglik_null=loglik_null,
-        score=score,
-        information=info,
+        score=fit.score,
+        information=fit.info,
         iterations=iterations,
         converged=converged,
         n=n,
@@ -466,6 +586,12 @@ def fine_gray(
         n_censored=int(np.sum(des.is_censored)),
         cause=cause,
         cencode=cencode,
-        _baseline_times=des.event_times,
-        _baseline_hazard=dl,
+        n_clusters=n_clusters,
+        strata_levels=strata_levels,
+        cengroup_levels=g_levels,
+        _baseline_times=tuple(b.event_times for b in des.blocks),
+        _baseline_hazard=tuple(fit.dl),
+        _tf=tf_fn,
+        _n_cov1=x.shape[1],
+        _state=state,
     )
