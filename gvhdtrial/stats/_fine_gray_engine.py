@@ -48,6 +48,15 @@ def _forward(v: FloatArray) -> FloatArray:
     return out
 
 
+def _tail_at(v: FloatArray, idx: np.ndarray) -> FloatArray:
+    """sum_{j >= idx_k} v[j] for strictly increasing idx (first axis), without forming the
+    n-long cumulative sum: segment sums between the indices, summed from the end."""
+    if idx.size == 0:
+        return np.zeros((0, *v.shape[1:]))
+    seg = np.add.reduceat(v, idx, axis=0)
+    return np.cumsum(seg[::-1], axis=0)[::-1]
+
+
 @dataclass(frozen=True)
 class CensGroup:
     """Kaplan-Meier of the censoring distribution within one censoring group."""
@@ -65,12 +74,19 @@ class CensGroup:
         return np.concatenate((self.g_before, [0.0]))[idx]
 
 
-def censoring_group(time: FloatArray, censored: np.ndarray) -> CensGroup:
-    order = np.argsort(time, kind="stable")
-    t = time[order]
-    c = censored[order]
+def censoring_group(time: FloatArray, censored: np.ndarray, presorted: bool = False) -> CensGroup:
+    if presorted:
+        t, c = time, censored
+    else:
+        order = np.argsort(time, kind="stable")
+        t = time[order]
+        c = censored[order]
     n = t.size
-    uniq, first = np.unique(t, return_index=True)
+    if presorted:
+        first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        uniq = t[first]
+    else:
+        uniq, first = np.unique(t, return_index=True)
     at_risk = (n - first).astype(float)
     c_u = np.add.reduceat(c.astype(float), first)
     g_after = np.cumprod(1.0 - c_u / at_risk)
@@ -103,6 +119,13 @@ class Block:
     grp_rows: tuple[np.ndarray, ...]
     grp_n_le: tuple[np.ndarray, ...]
     comp_groups: tuple[int, ...]  # groups with competing rows in this block
+    # per censoring group: the block's competing rows of the group, and how many of them
+    # lie before each event time's first at-risk row
+    comp_pos: tuple[np.ndarray, ...]
+    comp_before: tuple[np.ndarray, ...]
+    comp_x: tuple[FloatArray, ...]  # their covariates
+    inv_g_group: tuple[FloatArray, ...]  # inv_g on the group's rows, 0 elsewhere
+    sum_z_events: FloatArray  # sum of Z over the block's events of interest
 
 
 @dataclass(frozen=True)
@@ -138,7 +161,8 @@ def build(
     tf: Callable[[FloatArray], FloatArray] | None = None,
 ) -> tuple[Design, np.ndarray]:
     """Sort by (stratum, time) once and precompute every index the sums need."""
-    order = np.lexsort((time, strata))
+    single = bool(np.all(strata == strata[0]))
+    order = np.argsort(time) if single else np.lexsort((time, strata))
     t = time[order]
     st = status[order]
     xs = np.ascontiguousarray(x[order])
@@ -148,11 +172,17 @@ def build(
     is_event = st == cause
     is_comp = ~is_cens & ~is_event
     m = int(group.max()) + 1
-    groups = tuple(censoring_group(t[g == k], is_cens[g == k]) for k in range(m))
-    g_subject = np.ones(t.size)
-    for k in range(m):
-        sel = g == k
-        g_subject[sel] = groups[k].left_limit(t[sel])
+    if m == 1 and single:
+        groups = (censoring_group(t, is_cens, presorted=True),)
+        grp0 = groups[0]
+        # G(T_j-) of each sorted row: the value at its own distinct time
+        g_subject = np.repeat(grp0.g_before, np.diff(np.r_[np.searchsorted(t, grp0.times), t.size]))
+    else:
+        groups = tuple(censoring_group(t[g == k], is_cens[g == k]) for k in range(m))
+        g_subject = np.ones(t.size)
+        for k in range(m):
+            sel = g == k
+            g_subject[sel] = groups[k].left_limit(t[sel])
     inv_g = np.where(is_comp, 1.0 / np.where(is_comp, g_subject, 1.0), 0.0)
 
     all_event_times = np.unique(t[is_event])
@@ -181,14 +211,18 @@ def build(
     for a, b in pairwise(bounds):
         tb = t[a:b]
         ev = is_event[a:b]
-        uniq, first = np.unique(tb, return_index=True)
+        starts = np.r_[True, tb[1:] != tb[:-1]]  # rows are sorted by time
+        first = np.flatnonzero(starts)
+        uniq = tb[first]
         e_mask = np.add.reduceat(ev.astype(float), first)
         has = e_mask > 0
         et = uniq[has]
-        n_le = np.searchsorted(et, tb, side="right")
+        # number of event times <= T_j: events counted up to the row's distinct time
+        n_le = np.cumsum(has)[np.cumsum(starts) - 1]
         g_event = np.column_stack([grp.left_limit(et) for grp in groups])
         gb = g[a:b]
         comp_b = is_comp[a:b]
+        cpos = [np.flatnonzero(comp_b & (gb == k)) for k in range(m)]
         fidx, hidx = [], []
         for grp in groups:
             u = grp.cens_times
@@ -236,6 +270,13 @@ def build(
                     for k, grp in enumerate(groups)
                 ),
                 comp_groups=tuple(int(k) for k in np.unique(gb[comp_b])),
+                comp_pos=tuple(cpos),
+                comp_before=tuple(np.searchsorted(cp, first[has], side="left") for cp in cpos),
+                comp_x=tuple(xs[a:b][cp] for cp in cpos),
+                inv_g_group=tuple(
+                    inv_g[a:b] if m == 1 else np.where(gb == k, inv_g[a:b], 0.0) for k in range(m)
+                ),
+                sum_z_events=xs[a:b][ev].sum(axis=0),
             )
         )
     des = Design(
@@ -290,7 +331,7 @@ def _evaluate_fast(des: Design, beta: FloatArray) -> Fit:
     lin = des.x @ beta
     r = np.exp(lin)
     p = beta.size
-    loglik = float(lin[des.is_event].sum())
+    loglik = 0.0
     score = np.zeros(p)
     info = np.zeros((p, p))
     s0s, es, dls = [], [], []
@@ -300,23 +341,24 @@ def _evaluate_fast(des: Design, beta: FloatArray) -> Fit:
         xb = des.x[a:b]
         idx = blk.first_at_risk
         rc = rb * blk.inv_g
-        s0 = _backward(rb)[idx]
-        s1 = _backward(rb[:, None] * xb)[idx]
-        single = len(blk.comp_groups) == 1 and len(des.groups) == 1
+        s0 = _tail_at(rb, idx)
+        s1 = _tail_at(rb[:, None] * xb, idx)
         for k in blk.comp_groups:
-            rck = rc if single else np.where(blk.group == k, rc, 0.0)
+            # competing rows of group k only (a third of the rows or so)
+            cp, cb = blk.comp_pos[k], blk.comp_before[k]
+            rck = rc[cp]
             gk = blk.g_event[:, k]
-            s0 = s0 + gk * _forward(rck)[idx]
-            s1 = s1 + gk[:, None] * _forward(rck[:, None] * xb)[idx]
+            s0 = s0 + gk * _forward(rck)[cb]
+            s1 = s1 + gk[:, None] * _forward(rck[:, None] * blk.comp_x[k])[cb]
         e = s1 / s0[:, None]
         dl = blk.d / s0
-        loglik -= float(np.sum(blk.d * np.log(s0)))
-        score += xb[blk.is_event].sum(axis=0) - (blk.d[:, None] * e).sum(axis=0)
+        loglik += float(blk.sum_z_events @ beta - np.sum(blk.d * np.log(s0)))
+        score += blk.sum_z_events - (blk.d[:, None] * e).sum(axis=0)
         # sum_k d_k S2_k / S0_k = sum_j r_j a_j Z_j Z_j'
         av = _forward(dl)[blk.n_le]
         for k in blk.comp_groups:
             tail = _group_tail(blk, dl, k)[blk.n_le]
-            av = av + np.where(blk.group == k, blk.inv_g, 0.0) * tail
+            av = av + blk.inv_g_group[k] * tail
         wx = xb * (rb * av)[:, None]
         info += xb.T @ wx - (e * blk.d[:, None]).T @ e
         s0s.append(s0)

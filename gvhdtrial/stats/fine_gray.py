@@ -511,10 +511,15 @@ def fine_gray(
         _, cl_codes = label_codes(as_labels(cluster, n, "cluster"))
         n_clusters = int(cl_codes.max()) + 1
     des, order = eng.build(t, st, x, cause, cencode, h_codes, g_codes, c2, tf_fn)
-    if c2 is None:
-        mono = _monotone_direction(des)
-        if mono is not None:
-            raise MonotoneLikelihoodError(names[mono[0]], mono[1])
+
+    def monotone_check() -> None:
+        # An infinite estimate shows as a fit that does not converge or diverges (the
+        # Newton step stays near 1 as the coefficient grows), so it is checked only then.
+        if c2 is None:
+            mono = _monotone_direction(des)
+            if mono is not None:
+                raise MonotoneLikelihoodError(names[mono[0]], mono[1])
+
     p = des.p
     beta = np.zeros(p)
     fit = eng.evaluate(des, beta)
@@ -524,12 +529,14 @@ def fine_gray(
     for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         info = fit.info
         if not np.all(np.isfinite(info)) or np.linalg.cond(info) > 1e12:
+            monotone_check()
             raise ValueError(
                 "the information matrix is singular: collinear covariates, or a covariate "
                 "constant among the subjects at risk"
             )
         step = np.linalg.solve(info, fit.score)
         if not np.all(np.isfinite(step)):
+            monotone_check()
             raise ValueError("the information matrix is singular (collinear covariates?)")
         new = eng.evaluate(des, beta + step)
         halvings = 0
@@ -547,11 +554,13 @@ def fine_gray(
     if not (
         np.all(np.isfinite(beta)) and np.all(np.isfinite(fit.info)) and np.isfinite(fit.loglik)
     ):
+        monotone_check()
         raise ValueError(
             "Fine-Gray fit diverged: a coefficient runs to infinity (monotone likelihood, "
             "e.g. a covariate level with no events of interest)"
         )
     if not converged:
+        monotone_check()
         warnings.warn(
             f"Fine-Gray Newton-Raphson did not converge in {max_iter} iterations; "
             "see .converged and .score",
