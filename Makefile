@@ -18,14 +18,20 @@ $(STAMP): pyproject.toml .venv/bin/python
 ## the reference trial imported once, the report built from its export into var/report, then
 ## served at http://127.0.0.1:$(PORT)/ ; `gvhdtrial demo` still prints the worked example
 PORT ?= 8000
-VAR  := $(or $(GVHDTRIAL_HOME),var)
 ## TRIAL=trials/X.toml make run: serve another trial definition (default trials/jiang2024-phase2.toml)
-ifneq ($(TRIAL),)
+## in its own folder var/X (a definition cannot be swapped under randomized patients); the phase 3
+## gut trial imports a simulated data set (reference/phase3_gut.py) instead of the phase 2's
+TRIAL_NAME := $(basename $(notdir $(TRIAL)))
+ifneq ($(filter-out jiang2024-phase2,$(TRIAL_NAME)),)
 export GVHDTRIAL_TRIAL := $(abspath $(TRIAL))
+export GVHDTRIAL_HOME := $(abspath $(or $(GVHDTRIAL_HOME),var/$(TRIAL_NAME)))
 endif
+VAR  := $(or $(GVHDTRIAL_HOME),var)
+DATA ?= $(if $(filter jiang-phase3-gut,$(TRIAL_NAME)),$(VAR)/data,data/reference)
 run: $(STAMP)
 	.venv/bin/gvhdtrial web seed --quiet >/dev/null
-	.venv/bin/gvhdtrial import data/reference --if-empty
+	test -d $(DATA) || .venv/bin/python -m reference.phase3_gut --out $(DATA)
+	.venv/bin/gvhdtrial import $(DATA) --if-empty
 	.venv/bin/gvhdtrial export --out $(VAR)/export
 	umask 077 && .venv/bin/gvhdtrial report --data $(VAR)/export --out $(VAR)/report --no-pdf --quiet
 	.venv/bin/gvhdtrial serve --port $(PORT)

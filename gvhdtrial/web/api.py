@@ -173,6 +173,10 @@ def sites(request: HttpRequest) -> Any:
 class ScreeningAnswers(In):
     age_years: Annotated[int, Field(ge=0, le=130)]
     agvhd_grade: Annotated[int, Field(ge=0, le=4)]
+    skin_stage: Annotated[int, Field(ge=0, le=4)] | None = None
+    liver_stage: Annotated[int, Field(ge=0, le=4)] | None = None
+    upper_gi_stage: Annotated[int, Field(ge=0, le=1)] | None = None
+    lower_gi_stage: Annotated[int, Field(ge=0, le=4)] | None = None
     haematologic_malignancy: bool = False
     first_allo_hsct: bool = False
     steroid_refractory: bool = False

@@ -127,15 +127,20 @@ def _screening_answers(data: TrialData) -> tuple[dict[str, dict[str, Any]], dict
     """Answers in the service's form (the engine's Candidate names) and the analysis verdict.
 
     The grade and steroid-refractoriness at screening are derived exactly as
-    :func:`gvhdtrial.analysis.derive.screen_patients` derives them (MAGIC stages of the last
+    :func:`gvhdtrial.analysis.derive.screen_patients` derives them under the trial definition in
+    force (its analysis plan and eligibility rules) (MAGIC stages of the last
     assessment up to consent, refractoriness of the steroid course as of then).
     """
-    from gvhdtrial.analysis import DEFAULT_CONFIG, derive
+    from gvhdtrial.analysis import derive
     from gvhdtrial.protocol import steroid_refractory_category
+    from gvhdtrial.protocol.staging import ORGANS
 
-    config = DEFAULT_CONFIG
+    definition = settings.TRIAL_DEFINITION  # the trial the service runs (its analysis plan)
+    config = definition.analysis_config
     staged = derive.stage_assessments(data.assessments, config)
-    verdicts = derive.screen_patients(data.patients, data.steroid_doses, staged, config)
+    verdicts = derive.screen_patients(
+        data.patients, data.steroid_doses, staged, config, definition.eligibility
+    )
     staged_by = derive._by_patient(staged)
     doses_by = derive._by_patient(data.steroid_doses)
     answers: dict[str, dict[str, Any]] = {}
@@ -156,6 +161,10 @@ def _screening_answers(data: TrialData) -> tuple[dict[str, dict[str, Any]], dict
         )
         raw = {c: _py(rec[c]) for c in ANSWER_COLUMNS}
         raw.update(agvhd_grade=grade, steroid_refractory=refractory)
+        if definition.eligibility.required_organs and upto is not None and len(upto):
+            # the trial requires organ involvement (I2e): the stages the analysis screens on
+            last = upto.iloc[-1]
+            raw.update({f"{o}_stage": int(last[f"stage_{o}"]) for o in ORGANS})
         answers[pid] = clean_answers(raw)
     by_pid = {str(r["patient_id"]): r for r in verdicts.to_dict("records")}
     return answers, by_pid

@@ -27,6 +27,15 @@ LABELS = {
 }
 
 
+def _stage_field(label: object, top: int) -> forms.TypedChoiceField:
+    """An organ's MAGIC stage at screening (optional: a trial requiring organ involvement, I2e,
+    needs all four; the grade is then derived from them)."""
+    return forms.TypedChoiceField(
+        label=label, coerce=int, empty_value=None, required=False,
+        choices=[("", "-"), *((n, str(n)) for n in range(top + 1))],
+    )  # fmt: skip
+
+
 class ScreeningForm(forms.Form):
     weight_kg = forms.DecimalField(
         label=_("Weight (kg)"), min_value=1, max_value=400, decimal_places=1
@@ -36,6 +45,10 @@ class ScreeningForm(forms.Form):
         label=_("aGVHD grade (MAGIC)"), coerce=int,
         choices=[(0, "0"), (1, "I"), (2, "II"), (3, "III"), (4, "IV")],
     )  # fmt: skip
+    skin_stage = _stage_field(_("Skin stage (MAGIC)"), 4)
+    liver_stage = _stage_field(_("Liver stage (MAGIC)"), 4)
+    upper_gi_stage = _stage_field(_("Upper GI stage (MAGIC)"), 1)
+    lower_gi_stage = _stage_field(_("Lower GI stage (MAGIC)"), 4)
     days_enrolment_to_first_infusion = forms.IntegerField(
         label=_("Days from enrolment to first infusion"), min_value=0, max_value=365, initial=1
     )
