@@ -9,6 +9,7 @@ confirmation (issue 7).
 - :func:`patient_calendar` and :func:`site_worklist` plan visits and infusions from the
   protocol engine's treatment plan and give each a status (done, due, overdue, upcoming);
 - :func:`infusion_refusal` says why an infusion (or its dispensing) breaks the treatment plan;
+- :func:`sae_clock` is the 24-hour SAE reporting deadline (due, overdue);
 - :func:`compute_response` is the day-28/56 response (protocol engine) the investigator
   confirms or overrides with a reason.
 """
@@ -45,11 +46,13 @@ from gvhdtrial.capture.response import (
     stages_of,
     trial_response_rule,
 )
+from gvhdtrial.capture.sae import SAE_REPORT_HOURS, SaeClock, sae_clock
 
 __all__ = [
     "DATE_CHECKS",
     "EDIT_CHECKS",
     "FIELD_CHECKS",
+    "SAE_REPORT_HOURS",
     "THRESHOLDS",
     "ComputedResponse",
     "EditCheck",
@@ -58,6 +61,7 @@ __all__ = [
     "PatientRecord",
     "PlanRefusal",
     "PlannedVisit",
+    "SaeClock",
     "SiteWorklist",
     "WorklistItem",
     "all_check_ids",
@@ -71,6 +75,7 @@ __all__ = [
     "is_assessed",
     "measurements_of",
     "patient_calendar",
+    "sae_clock",
     "site_worklist",
     "stages_of",
     "trial_response_rule",

@@ -608,8 +608,20 @@ class LockOut(Schema):
 class NotificationOut(Schema):
     id: int
     created_at: dt.datetime
+    kind: str
     subject: str
     body: str
+    link: str
+    read: bool
+    due_at: dt.datetime | None = None
+    overdue: bool = False
+
+
+def _notification_out(n: Any) -> NotificationOut:
+    return NotificationOut(
+        id=n.pk, created_at=n.created_at, kind=n.kind, subject=n.subject, body=n.body,
+        link=n.link, read=n.read, due_at=n.due_at, overdue=n.overdue,
+    )  # fmt: skip
 
 
 admin_router = Router(tags=["audit and lock"])
@@ -718,10 +730,27 @@ def trial_unblinding(request: HttpRequest, payload: SignIn) -> Any:
 def notifications(request: HttpRequest) -> Any:
     _actor(request)
     user = get_user_model().objects.get(pk=request.auth.pk)  # type: ignore[attr-defined]
-    return [
-        NotificationOut(id=n.pk, created_at=n.created_at, subject=n.subject, body=n.body)
-        for n in user.notifications.all()[:200]
-    ]
+    return [_notification_out(n) for n in user.notifications.all()[:200]]
+
+
+@admin_router.post(
+    "/notifications/{notification_id}/read", response={200: NotificationOut, **ERRORS}
+)
+def notification_read(
+    request: HttpRequest, notification_id: Annotated[int, Field(ge=1, le=2**62)]
+) -> Any:
+    """Mark one of the caller's notifications read (another user's is not found)."""
+    from gvhdtrial.web.errors import NotFound
+    from gvhdtrial.web.notifications import mark_read
+
+    _actor(request)
+    user = get_user_model().objects.get(pk=request.auth.pk)  # type: ignore[attr-defined]
+    note = user.notifications.filter(pk=notification_id).first()
+    if note is None:
+        raise NotFound(_("No such notification."))
+    mark_read(user, note.pk)
+    note.refresh_from_db()
+    return _notification_out(note)
 
 
 api.add_router("/", me_router)

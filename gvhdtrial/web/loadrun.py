@@ -117,6 +117,10 @@ class LiveServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.env = {**os.environ, "GVHDTRIAL_HOME": str(self.home)}
         self.env.pop("GVHDTRIAL_TEST_SQLITE_PATH", None)
+        # Notification e-mails into files under the server's home (kept 0600), not its log.
+        self.env.setdefault(
+            "GVHDTRIAL_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+        )
         self._pg_admin_url: str | None = None
         self._pg_db: str | None = None
         base_database_url = base_database_url or os.environ.get("DATABASE_URL")

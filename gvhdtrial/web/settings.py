@@ -11,7 +11,8 @@ PostgreSQL when ``DATABASE_URL`` says so. Environment variables:
 - ``DATABASE_URL``: e.g. ``postgres://user@127.0.0.1:5432/gvhdtrial``.
 - ``GVHDTRIAL_SECRET_KEY``: else one is generated at first run into ``$GVHDTRIAL_HOME``.
 - ``GVHDTRIAL_TRIAL``: the trial definition file (default ``trials/jiang2024-phase2.toml``).
-- ``GVHDTRIAL_EMAIL_BACKEND``: a Django email backend (default: files under ``$GVHDTRIAL_HOME``).
+- ``GVHDTRIAL_EMAIL_BACKEND``: a Django email backend (default: the console);
+  ``GVHDTRIAL_EMAIL_HOST``/``_PORT`` for SMTP; ``GVHDTRIAL_BASE_URL`` for links in e-mails.
 - ``GVHDTRIAL_BEHIND_TLS``: ``1`` when the service is served over HTTPS by a reverse proxy
   (which sets ``X-Forwarded-Proto``): secure cookies, HSTS, HTTPS redirect. See the web README.
 - ``GVHDTRIAL_ALLOWED_HOSTS``: extra host names, comma-separated (the deployment's name).
@@ -232,10 +233,18 @@ X_FRAME_OPTIONS = "DENY"
 #: How the analysis report is built: "thread" (in the background, the default) or "inline".
 GVHDTRIAL_REPORT_BUILD = os.environ.get("GVHDTRIAL_REPORT_BUILD", "thread")
 
+# Notification e-mails (issue 11): printed on the console by default; a real server with
+# GVHDTRIAL_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (EMAIL_HOST etc.), or
+# files under $GVHDTRIAL_HOME/sent-mail with ...filebased.EmailBackend. Tests use locmem.
 EMAIL_BACKEND = os.environ.get(
-    "GVHDTRIAL_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    "GVHDTRIAL_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_FILE_PATH = HOME / "sent-mail"  # created 0700 by the umask above
+EMAIL_HOST = os.environ.get("GVHDTRIAL_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GVHDTRIAL_EMAIL_PORT", "25"))
+#: The service's address as users reach it, for the links in notification e-mails (empty: the
+#: e-mail gives the path only).
+GVHDTRIAL_BASE_URL = os.environ.get("GVHDTRIAL_BASE_URL", "")
 DEFAULT_FROM_EMAIL = "gvhdtrial@localhost"
 
 LOGGING = {

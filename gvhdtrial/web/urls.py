@@ -45,6 +45,11 @@ urlpatterns = [
     path("unblinding/", unblinding.unblinding_log, name="unblinding_log"),
     path("unblinding/trial/", unblinding.trial_unblinding, name="trial_unblinding"),
     path("notifications/", unblinding.notifications, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/",
+        unblinding.notification_open,
+        name="notification_open",
+    ),
     path("audit/", audit.audit_list, name="audit"),
     path("audit/verify/", audit.audit_verify, name="audit_verify"),
     path("lock/", lock.lock_page, name="lock"),

@@ -83,7 +83,7 @@ def test_refusal_and_resupply_alert_are_identical_whichever_arm_runs_short(trial
     alerts = {
         n.subject.replace("C01", "SITE").replace("C02", "SITE")
         + n.body.replace("C01", "SITE").replace("C02", "SITE")
-        for n in Notification.objects.filter(subject__startswith="Resupply needed")
+        for n in Notification.objects.filter(kind="resupply")
     }
     assert len(alerts) == 1
 

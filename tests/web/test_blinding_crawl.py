@@ -107,7 +107,21 @@ def _crf_world(trial: Trial, patient: Any, kits: tuple[str, ...]) -> dict[str, l
         # users and API tokens (the administrator's pages, issue 10)
         "user_id": [str(trial.users["investigator2"].pk), "999999"],
         "token_id": [str(_token(trial)), "999999"],
+        # notifications of this world's triggers (query, SAE, emergency unblinding), one per
+        # recipient: each role opens its own and is refused the others' (issue 11)
+        "notification_id": [*_notification_ids(), "999999"],
     }
+
+
+def _notification_ids() -> list[str]:
+    from gvhdtrial.web.unblinding.models import Notification
+
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert {"query", "sae", "emergency_unblinding"} <= kinds, kinds
+    first: dict[int, int] = {}  # one per recipient keeps the crawl short
+    for pk, user in Notification.objects.order_by("pk").values_list("pk", "recipient_id"):
+        first.setdefault(user, pk)
+    return [str(pk) for pk in first.values()]
 
 
 def _token(trial: Trial) -> int:

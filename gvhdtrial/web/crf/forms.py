@@ -150,6 +150,16 @@ class TherapyForm(CrfForm):
 
 
 class AdverseEventForm(CrfForm):
+    #: Not a CRF column: starts the SAE report's 24-hour clock (crf.SaeReport).
+    sae_awareness = forms.DateTimeField(
+        label=_("Serious: when the site learned of it (date and time; blank: the onset date)"),
+        required=False,
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "id": "id_sae_awareness"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
     class Meta:
         model = AdverseEvent
         exclude = ["patient", "ae_id"]

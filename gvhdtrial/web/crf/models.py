@@ -1,6 +1,6 @@
 # ruff: noqa: RUF012  (Django declares Meta options and migrations as class-level lists)
 """The investigator's confirmation of the computed response at a response visit (issue 7; the
-visits are the trial definition's, issue 12).
+visits are the trial definition's, issue 12), and the SAE reporting clock (issue 11).
 
 The computed response is the protocol engine's (kept as computed at confirmation time); the
 investigator confirms it or overrides it with a reason (docs/protocol.md section 1: a hand-entered
@@ -39,3 +39,19 @@ class ResponseConfirmation(models.Model):
     @property
     def overridden(self) -> bool:
         return bool(self.computed) and self.computed != self.confirmed
+
+
+class SaeReport(models.Model):
+    """The reporting clock of a serious adverse event (:func:`gvhdtrial.capture.sae_clock`):
+    when the site became aware, when the SAE was entered, its 24-hour deadline and whether the
+    entry came after it. Made once, when an adverse event is first saved as serious."""
+
+    adverse_event = models.OneToOneField(
+        "capture.AdverseEvent", on_delete=models.PROTECT, related_name="sae_report"
+    )
+    aware_at = models.DateTimeField(help_text="Awareness (else the onset date's start)")
+    aware_from_onset = models.BooleanField(default=False)
+    reported_at = models.DateTimeField()
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    due_at = models.DateTimeField()
+    overdue = models.BooleanField()

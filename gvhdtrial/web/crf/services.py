@@ -121,7 +121,14 @@ def save_row(
     if form == "infusions":
         return save_infusion(actor, patient_id, values, row_id, reason)
     patient = _guard(actor, form, patient_id)
-    model, _, number_field = FORMS[form]
+    values = dict(values)
+    #: When the site learned of a serious adverse event (form-only: the SAE report's clock).
+    awareness = values.pop("sae_awareness", None)
+    if awareness is not None and timezone.is_naive(awareness):
+        awareness = timezone.make_aware(awareness)
+    if awareness is not None and awareness > timezone.now():
+        raise Invalid(_("The awareness time is in the future."), field="sae_awareness")
+    model, _table, number_field = FORMS[form]
     if form == "baseline" and row_id is None:
         existing = Baseline.objects.filter(patient=patient).first()
         row_id = existing.pk if existing else None
@@ -145,8 +152,29 @@ def save_row(
             audit.created(obj)
         else:
             audit.changed(obj, before, reason=reason)
+        if form == "adverse-events":
+            _sae_reported(audit, obj, awareness, actor)
         findings, new = _run_checks(audit, patient, actor.user_id)
     return SaveResult(obj, findings, new)
+
+
+def _sae_reported(audit: AuditBatch, ae: Any, aware_at: dt.datetime | None, actor: Actor) -> None:
+    """The first save of an adverse event as serious starts its report record: the 24-hour
+    clock (:func:`gvhdtrial.capture.sae_clock`) and the SAE notifications."""
+    from gvhdtrial.capture import sae_clock
+    from gvhdtrial.web.crf.models import SaeReport
+    from gvhdtrial.web.notifications import sae_saved
+
+    if not ae.serious or SaeReport.objects.filter(adverse_event=ae).exists():
+        return
+    clock = sae_clock(audit.now, ae.onset_date, aware_at, tz=timezone.get_default_timezone())
+    report = SaeReport.objects.create(
+        adverse_event=ae, aware_at=clock.aware_at, aware_from_onset=clock.from_onset,
+        reported_at=clock.reported_at, reported_by_id=actor.user_id, due_at=clock.due_at,
+        overdue=clock.overdue,
+    )  # fmt: skip
+    audit.created(report)
+    sae_saved(audit, ae, report, actor.username)
 
 
 def _is_text(model: type[models.Model], name: str) -> bool:

@@ -93,6 +93,10 @@ def sync_findings(
             query.save(update_fields=["status", "updated_at"])
             audit.changed(query, before, reason="edit check passes after a change of data")
             _message(audit, query, "resolved", SYSTEM_NOTE, system_user_id(audit))
+    if created:
+        from gvhdtrial.web.notifications import queries_raised
+
+        queries_raised(audit, patient, created)
     return created
 
 
@@ -132,6 +136,9 @@ def raise_query(
         )  # fmt: skip
         audit.created(query)
         _message(audit, query, "raise", text, actor.user_id)
+        from gvhdtrial.web.notifications import queries_raised
+
+        queries_raised(audit, patient, [query])
     return query
 
 

@@ -363,10 +363,11 @@ def _report_exhausted(stratum: str, patient: PatientRef) -> None:
     log.error("randomization schedule exhausted: stratum %s (patient %s refused)", stratum, patient)
     from django.utils.translation import gettext_noop
 
-    from gvhdtrial.web.unblinding.services import Localized, notify_roles
+    from gvhdtrial.web.notifications import Kind, Localized, notify_roles
 
     notify_roles(
         (Role.STATISTICIAN, Role.ADMINISTRATOR),
+        Kind.SCHEDULE_EXHAUSTED,
         subject=Localized(
             gettext_noop("Randomization schedule exhausted for stratum %(stratum)s"),
             {"stratum": stratum},

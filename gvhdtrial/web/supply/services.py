@@ -248,12 +248,23 @@ def _unsealed_stock(kits: Iterable[Kit], site_code: str) -> list[StockKit]:
 
 
 def _notify_short(site_code: str) -> None:
-    from gvhdtrial.web.unblinding.services import notify_roles
+    """The resupply alert to the administrators (who ship): the same words whichever arm ran
+    short (a site that cannot serve every arm refuses everyone alike)."""
+    from django.utils.translation import gettext_noop
+
+    from gvhdtrial.web.notifications import Kind, Localized, notify_roles
 
     notify_roles(
         (Role.ADMINISTRATOR,),
-        subject=f"Resupply needed at site {site_code}",
-        body=f"Site {site_code} could not dispense an infusion: ship kits (whole mixed blocks).",
+        Kind.RESUPPLY,
+        subject=Localized(gettext_noop("Resupply needed at site %(site)s"), {"site": site_code}),
+        body=Localized(
+            gettext_noop(
+                "Site %(site)s could not dispense an infusion: ship kits (whole mixed blocks)."
+            ),
+            {"site": site_code},
+        ),
+        link="/supply/",
     )
 
 

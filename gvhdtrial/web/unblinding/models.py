@@ -25,6 +25,11 @@ class TrialUnblinding(models.Model):
 
 
 class Notification(models.Model):
+    """One message to one user, in the app and (when the user has an address) by e-mail, in the
+    recipient's language; created and marked read through the gateway
+    (:mod:`gvhdtrial.web.notifications`). Never carries an arm: every recipient but the
+    statistician is blinded, and the texts are the same for every arm."""
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -32,9 +37,14 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     read = models.BooleanField(default=False)
+    kind = models.CharField(max_length=32, default="other")
+    link = models.CharField(max_length=300, blank=True, help_text="Path of the thing notified")
+    due_at = models.DateTimeField(null=True, blank=True, help_text="SAE: report deadline")
+    overdue = models.BooleanField(default=False, help_text="SAE: entered after its deadline")
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read"])]
 
 
 def trial_is_unblinded() -> bool:

@@ -8,30 +8,25 @@ Trial-level unblinding is possible only after the database lock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gvhdtrial.web.blinding import slot_arm
 from gvhdtrial.web.errors import Forbidden, Invalid, Refused, ServiceError, require
 from gvhdtrial.web.gateway import write
 from gvhdtrial.web.lock.models import database_is_locked
+from gvhdtrial.web.notifications import Kind, Localized, notify, recipients
 from gvhdtrial.web.patients.services import get_patient
 from gvhdtrial.web.randomization.models import Slot
 from gvhdtrial.web.sites.auth import burn_password_time, reenter_password
-from gvhdtrial.web.sites.models import Membership, user_language
 from gvhdtrial.web.sites.roles import Actor, Permission, Role
-from gvhdtrial.web.unblinding.models import EmergencyUnblinding, Notification, TrialUnblinding
+from gvhdtrial.web.unblinding.models import EmergencyUnblinding, TrialUnblinding
 
 MIN_REASON_CHARS = 10
 
@@ -43,66 +38,6 @@ class UnblindResult:
     by: str
     at: datetime
     reason: str
-
-
-def _recipients(roles: Iterable[Role], site_code: str | None = None) -> list[Membership]:
-    qs = Membership.objects.select_related("user", "site").filter(role__in=[r.value for r in roles])
-    out = []
-    for m in qs:
-        if (
-            m.role in (Role.INVESTIGATOR, Role.PHARMACIST)
-            and site_code
-            and m.site.code != site_code
-        ):
-            continue
-        out.append(m)
-    return out
-
-
-@dataclass(frozen=True)
-class Localized:
-    """A message rendered in each recipient's language: ``template`` is an English msgid
-    (marked with ``gettext_noop``), ``params`` fill its ``%(name)s`` placeholders."""
-
-    template: str
-    params: Mapping[str, object] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return gettext(self.template) % {k: str(v) for k, v in self.params.items()}
-
-
-Text = str | Localized
-
-
-def _in_language_of(user: object, text: Text) -> str:
-    language = user_language(user) or settings.LANGUAGE_CODE
-    with translation.override(language):
-        return str(text)
-
-
-def _notify(audit: object, members: Iterable[Membership], subject: Text, body: Text) -> None:
-    """An in-app notification and an e-mail for each member, in the member's language."""
-    mails: dict[tuple[str, str], list[str]] = {}
-    for m in members:
-        subject_text, body_text = _in_language_of(m.user, subject), _in_language_of(m.user, body)
-        note = Notification.objects.create(
-            recipient=m.user, created_at=timezone.now(), subject=subject_text, body=body_text
-        )
-        audit.created(note)  # type: ignore[attr-defined]
-        if m.user.email:
-            mails.setdefault((subject_text, body_text), []).append(m.user.email)
-    for (subject_text, body_text), emails in mails.items():
-        transaction.on_commit(
-            lambda s=subject_text, b=body_text, e=emails: send_mail(  # type: ignore[misc]
-                s, b, None, e, fail_silently=True
-            )
-        )
-
-
-def notify_roles(roles: Iterable[Role], subject: Text, body: Text) -> None:
-    """Send an in-app notification (and email) to every user holding one of ``roles``."""
-    with write(None, reason="notification", when_locked=True, username="system") as audit:
-        _notify(audit, _recipients(roles), subject, body)
 
 
 def _refusal(actor: Actor, patient: Any, reason: str) -> ServiceError | None:
@@ -175,11 +110,11 @@ def emergency_unblind(
                     "reason": reason,
                 },
             )
-            members = _recipients(
+            members = recipients(
                 (Role.INVESTIGATOR, Role.DATA_MANAGER, Role.STATISTICIAN, Role.ADMINISTRATOR),
                 site_code=patient.site.code,
             )
-            _notify(audit, members, subject, body)
+            notify(audit, members, Kind.EMERGENCY_UNBLINDING, subject, body, link="/unblinding/")
     return UnblindResult(
         patient.code, slot_arm(slot), user.get_username(), record.at, record.reason
     )
@@ -206,9 +141,10 @@ def trial_unblind(
         record = TrialUnblinding.objects.create(by_id=actor.user_id, at=audit.now, reason=reason)
         audit.created(record)
         record_signature(audit, actor, "trial_unblind", reason)
-        _notify(
+        notify(
             audit,
-            _recipients(list(Role)),
+            recipients(list(Role)),
+            Kind.TRIAL_UNBLINDING,
             Localized(gettext_noop("The trial is unblinded")),
             Localized(
                 gettext_noop(
@@ -216,6 +152,7 @@ def trial_unblind(
                 ),
                 {"user": actor.username, "reason": reason},
             ),
+            link="/unblinding/",
         )
         # The analysis report of this data version is built once, in the background.
         from gvhdtrial.web.capture.report_build import start_after_commit

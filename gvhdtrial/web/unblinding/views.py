@@ -14,8 +14,34 @@ from gvhdtrial.web.unblinding.models import EmergencyUnblinding, TrialUnblinding
 
 @page()
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = list(request.user.notifications.all()[:200])
-    return render(request, "web/notifications.html", {"items": items})
+    """The user's own notifications, newest first (unread marked); "mark all read"."""
+    from gvhdtrial.web.notifications import mark_read
+
+    if request.method == "POST" and request.POST.get("action") == "read_all":
+        n = mark_read(request.user)
+        messages.success(request, _("%(n)d notifications marked read.") % {"n": n})
+        return redirect("notifications")
+    show = request.GET.get("show", "")
+    qs = request.user.notifications.all()
+    if show == "unread":
+        qs = qs.filter(read=False)
+    items = list(qs[:200])
+    return render(request, "web/notifications.html", {"items": items, "show": show})
+
+
+@page()
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Open one of the user's notifications: marked read, then to the thing it is about
+    (another user's notification is not found)."""
+    from gvhdtrial.web.errors import NotFound
+    from gvhdtrial.web.notifications import mark_read
+
+    note = request.user.notifications.filter(pk=notification_id).first()
+    if note is None:
+        raise NotFound(_("No such notification."))
+    mark_read(request.user, note.pk)
+    link = note.link if note.link.startswith("/") and not note.link.startswith("//") else ""
+    return redirect(link or "notifications")
 
 
 @page()
