@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("capture", "0001_initial"),
-        ("crf", "0001_initial"),
+        ("crf", "0002_response_visit_from_definition"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
