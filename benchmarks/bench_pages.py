@@ -87,12 +87,12 @@ def main() -> int:
             assert response.status_code == 200, (url, response.status_code)
         rows.append((name, url, samples))
 
-    def signed(fn, *a):  # the lock and unblinding may ask for the signer's password
+    def signed(fn, *a, **kw):  # the lock and unblinding may ask for the signer's password
         import inspect
 
         if "password" in inspect.signature(fn).parameters:
-            return fn(*a, password=os.environ.get("BENCH_PASSWORD", ""))  # e-signed acts
-        return fn(*a)
+            return fn(*a, password=os.environ.get("BENCH_PASSWORD", ""), **kw)  # e-signed acts
+        return fn(*a, **kw)
 
     stat = users.get(username="statistician")
     stat.set_password("bench-password")
@@ -101,7 +101,7 @@ def main() -> int:
     admin.set_password("bench-password")
     admin.save()
     os.environ["BENCH_PASSWORD"] = "bench-password"
-    signed(lock_database, actor_for(admin), "benchmark: lock for the report")
+    signed(lock_database, actor_for(admin), "benchmark: lock for the report", confirmed=True)
     signed(trial_unblind, actor_for(stat), "benchmark: unblind for the report")
     with console.status("build the report once (what every visit used to do)"):
         t0 = time.perf_counter()

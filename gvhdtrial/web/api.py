@@ -598,6 +598,28 @@ class SignIn(In):
     password: Annotated[str, AfterValidator(_no_nul), Field(max_length=200)]
 
 
+class LockIn(SignIn):
+    """The lock: also ``confirmed`` to lock while items of the lock checklist are open."""
+
+    confirmed: bool = False
+
+
+class ChecklistEntryOut(Schema):
+    text: str
+    url: str
+
+
+class ChecklistItemOut(Schema):
+    key: str
+    label: str
+    count: int
+    entries: list[ChecklistEntryOut]
+
+
+class ChecklistOpenOut(ErrorOut):
+    items: list[ChecklistItemOut]
+
+
 class LockOut(Schema):
     locked: bool
     changed_at: dt.datetime | None
@@ -702,11 +724,18 @@ def lock_state(request: HttpRequest) -> Any:
     return _lock_out()
 
 
-@admin_router.post("/lock", response={200: LockOut, **ERRORS})
-def lock(request: HttpRequest, payload: SignIn) -> Any:
-    from gvhdtrial.web.lock.services import lock_database
+@admin_router.post("/lock", response={200: LockOut, **ERRORS, 409: ChecklistOpenOut})
+def lock(request: HttpRequest, payload: LockIn) -> Any:
+    from gvhdtrial.web.lock.services import ChecklistOpen, lock_database
 
-    lock_database(_actor(request), payload.reason, payload.password, request)
+    try:
+        lock_database(_actor(request), payload.reason, payload.password, request,
+                      confirmed=payload.confirmed)  # fmt: skip
+    except ChecklistOpen as exc:
+        return Status(409, {"code": exc.code, "detail": exc.message, "items": [
+            {"key": i.key, "label": str(i.label), "count": i.count,
+             "entries": [{"text": t, "url": u} for t, u in i.entries]} for i in exc.items
+        ]})  # fmt: skip
     return _lock_out()
 
 

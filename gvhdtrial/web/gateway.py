@@ -97,8 +97,12 @@ class AuditBatch:
         self.head_seq, self.head_hash, self.database_locked = head
         self.now = timezone.now()
         self._rows: list[dict[str, object]] = []
+        #: When set, the only models (``app.model`` labels) this write may record a change of.
+        self.only: frozenset[str] | None = None
 
     def _add(self, action: str, record: str, field: str, old: str | None, new: str | None) -> None:
+        if self.only is not None and record.partition(":")[0] not in self.only:
+            raise Forbidden(f"This write may change {sorted(self.only)} only, not {record}.")
         self._rows.append(
             {"action": action, "record": record, "field": field, "old": old, "new": new}
         )
@@ -206,14 +210,26 @@ def _lock_head() -> tuple[int, str, bool]:
     return int(seq), str(digest), bool(locked) or bool(unblinded)
 
 
+#: The one exception to the read-only roles (issue 11): the monitor's source data verification
+#: marks. A write opened with ``sdv=True`` may record changes of these models and of nothing else
+#: (anything else recorded in it is refused and the whole write rolled back).
+READ_ONLY_MAY_WRITE = frozenset({"crf.verification"})
+
+
 @contextmanager
 def write(
-    actor: Actor | None, reason: str = "", *, when_locked: bool = False, username: str = ""
+    actor: Actor | None,
+    reason: str = "",
+    *,
+    when_locked: bool = False,
+    username: str = "",
+    sdv: bool = False,
 ) -> Iterator[AuditBatch]:
     """Open the write transaction; yields the audit batch to record changes into.
 
-    A read-only role (the monitor) is refused here, whatever page or API route asked."""
-    if actor is not None and actor.role in READ_ONLY_ROLES:
+    A read-only role (the monitor) is refused here, whatever page or API route asked, except
+    for a source data verification write (``sdv=True``), which may change SDV marks only."""
+    if actor is not None and actor.role in READ_ONLY_ROLES and not sdv:
         raise Forbidden(f"The {actor.role.value} role is read-only: it changes nothing.")
     with write_transaction():
         # The chain head is the one row every writer locks: on PostgreSQL this serializes
@@ -223,6 +239,8 @@ def write(
         if not when_locked and head[2]:
             raise DatabaseLocked(final=trial_unblinded())
         batch = AuditBatch(actor, username or (actor.username if actor else "system"), reason, head)
+        if sdv:
+            batch.only = READ_ONLY_MAY_WRITE
         yield batch
         batch.flush()
         if batch.head_seq != head[0]:

@@ -60,7 +60,13 @@ urlpatterns = [
     path("patients/<int:patient_id>/crf/", crf.crf_patient, name="crf_patient"),
     path("patients/<int:patient_id>/crf/<slug:form>/", crf.crf_form, name="crf_form"),
     path("patients/<int:patient_id>/crf/<slug:form>/<int:row_id>/", crf.crf_row, name="crf_row"),
+    path(
+        "patients/<int:patient_id>/crf/<slug:form>/<int:row_id>/verify/",
+        crf.crf_verify,
+        name="crf_verify",
+    ),
     path("patients/<int:patient_id>/response/<slug:visit>/", crf.crf_response, name="crf_response"),
+    path("patients/<int:patient_id>/casebook/", crf.crf_casebook, name="crf_casebook"),
     path("patients/<int:patient_id>/calendar/", crf.crf_calendar, name="crf_calendar"),
     path("patients/<int:patient_id>/queries/", queries.patient_queries, name="patient_queries"),
     path("visits/", crf.site_visits, name="site_visits"),

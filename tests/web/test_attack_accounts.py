@@ -254,8 +254,11 @@ class AnyId(dict[str, list[str]]):
 
 
 def _data_rows(live: Live) -> int:
+    """Data changes on the trail, the monitor's source data verification marks excepted (the
+    one thing the monitor writes: issue 11)."""
     (n,) = live.sql(
-        "SELECT COUNT(*) FROM audit_auditentry WHERE action IN ('create', 'change', 'delete')"
+        "SELECT COUNT(*) FROM audit_auditentry WHERE action IN ('create', 'change', 'delete') "
+        "AND record NOT LIKE 'crf.verification:%'"
     )[0]
     return int(n)
 
@@ -273,12 +276,14 @@ def test_the_monitor_cannot_change_anything_through_any_route(live: Live) -> Non
     )
     assert raised.status_code == 302, raised.content[:500]
     (qid,) = live.sql("SELECT MAX(id) FROM queries_query")[0]
+    # The SDV route gets a stored row to verify: the baseline form the query is raised on.
+    (baseline_id,) = live.sql("SELECT id FROM capture_baseline WHERE patient_id = ?", (ids[0],))[0]
     values = AnyId(
         {
             "patient_id": ids,
             "tracking_number": [k["tracking_number"] for k in kits],
             "form": ["baseline", "assessments", "adverse-events", "infusions"],
-            "row_id": ["1"],
+            "row_id": ["1", str(baseline_id)],
             "visit": ["d28"],
             "query_id": [str(qid)],
             "user_id": ["1"],
@@ -315,7 +320,13 @@ def test_the_monitor_cannot_change_anything_through_any_route(live: Live) -> Non
     assert len(statuses) > 50
     assert all(s < 500 for s in statuses.values()), statuses
     assert _data_rows(live) == before, "the monitor changed data"
-    assert not live.trail("\"user\" = 'monitor' AND action IN ('create', 'change', 'delete')")
+    # Every route but the SDV one changed nothing; the SDV route changed SDV marks only.
+    changes = live.trail("\"user\" = 'monitor' AND action IN ('create', 'change', 'delete')")
+    assert {c["record"].partition(":")[0] for c in changes} == {"crf.verification"}, changes
+    marks = live.sql("SELECT record, field FROM crf_verification")
+    assert (f"capture.baseline:{baseline_id}", "") in marks, marks
+    assert all(record.startswith("capture.") for record, _field in marks), marks
+    assert statuses[f"POST /patients/{ids[0]}/crf/baseline/{baseline_id}/verify/ False"] == 302
     assert not (live.server.home / "exports").exists() or not any(
         "monitor" in p.name for p in (live.server.home / "exports").iterdir()
     )

@@ -243,9 +243,11 @@ def test_the_statisticians_export_catches_a_rewrite_of_the_checkpoint_file_too(
 
 def test_lock_unlock_and_trial_unblinding_are_e_signed_with_their_meaning(trial: Trial) -> None:
     with pytest.raises(Forbidden, match="password"):
-        lock_database(trial.actor("datamanager"), "all data entered", "wrong password")
+        lock_database(
+            trial.actor("datamanager"), "all data entered", "wrong password", confirmed=True
+        )
     assert not DatabaseLock.current().locked and not Signature.objects.exists()
-    lock_database(trial.actor("datamanager"), "all data entered", PASSWORD)
+    lock_database(trial.actor("datamanager"), "all data entered", PASSWORD, confirmed=True)
     with pytest.raises(Forbidden, match="password"):
         trial_unblind(trial.actor("statistician"), "final analysis", "wrong password")
     trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
@@ -261,7 +263,7 @@ def test_lock_unlock_and_trial_unblinding_are_e_signed_with_their_meaning(trial:
 
 
 def test_after_trial_unblinding_the_database_can_never_be_unlocked(trial: Trial) -> None:
-    lock_database(trial.actor("admin"), "last patient completed", PASSWORD)
+    lock_database(trial.actor("admin"), "last patient completed", PASSWORD, confirmed=True)
     trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     with pytest.raises(Refused, match="never be unlocked"):
         unlock_database(trial.actor("admin"), "late query from C03", PASSWORD)

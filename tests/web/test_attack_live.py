@@ -144,9 +144,11 @@ def test_after_trial_unblinding_the_live_api_refuses_unlock_and_writes(
     def post(who: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         return _call(server, tokens[f"user:{who}"], path, body)
 
-    wrong = post("admin", "/api/lock", {"reason": "end of study", "password": "not mine"})
+    wrong = post("admin", "/api/lock", {"reason": "end of study", "password": "not mine",
+                                        "confirmed": True})  # fmt: skip
     assert wrong[0] == 403 and not _get(server, tokens["statistician"], "/api/lock")["locked"]
-    assert post("admin", "/api/lock", {"reason": "end", "password": creds["admin"]})[0] == 200
+    lock = {"reason": "end", "password": creds["admin"], "confirmed": True}
+    assert post("admin", "/api/lock", lock)[0] == 200
     signed = {"reason": "final analysis", "password": creds["statistician"]}
     status, state = post("statistician", "/api/trial-unblinding", signed)
     assert status == 200 and state["trial_unblinded"]

@@ -272,6 +272,8 @@ def test_one_patient_from_screening_to_the_report(live: tuple[LiveServer, dict[s
         dm.goto(f"{url}/lock/")
         dm.fill("#id_reason", "All patients finished: database lock for the final analysis")
         dm.fill("#id_password", creds["datamanager"])  # the lock is e-signed
+        if dm.locator("#id_confirmed").count():  # open checklist items (issue 11): confirmed
+            dm.check("#id_confirmed")
         dm.click("button[value=lock]")
         dm.wait_for_selector("text=locked")
         inv.goto(f"{url}/patients/{pid}/crf/assessments/")

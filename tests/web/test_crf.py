@@ -231,7 +231,9 @@ def test_a_locked_database_refuses_crf_writes(trial: Trial) -> None:
     from gvhdtrial.web.lock.services import lock_database
 
     patient = randomized(trial)
-    lock_database(trial.actor("datamanager"), "database lock for analysis", PASSWORD)
+    lock_database(
+        trial.actor("datamanager"), "database lock for analysis", PASSWORD, confirmed=True
+    )
     r = trial.client("investigator").post(
         f"/patients/{patient.pk}/crf/assessments/",
         assessment_post(dt.date.today(), "baseline"),

@@ -141,7 +141,7 @@ def test_one_bad_cell_rejects_the_import_and_writes_nothing(trial: Trial, tmp_pa
 
 
 def test_import_is_refused_after_lock(trial: Trial) -> None:
-    lock_database(trial.actor("admin"), "end of study", PASSWORD)
+    lock_database(trial.actor("admin"), "end of study", PASSWORD, confirmed=True)
     before = _counts()
     with pytest.raises(DatabaseLocked):
         import_trial(REFERENCE, "admin")
@@ -158,7 +158,7 @@ def test_export_roles(trial: Trial, tmp_path: Path) -> None:
     for name in ("datamanager", "admin", "statistician"):
         with pytest.raises(Forbidden, match="statistician, after trial-level unblinding"):
             export_trial(trial.actor(name), tmp_path / name, blinded=False)
-    lock_database(trial.actor("admin"), "end of study", PASSWORD)
+    lock_database(trial.actor("admin"), "end of study", PASSWORD, confirmed=True)
     trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     with pytest.raises(Forbidden):
         export_trial(trial.actor("datamanager"), tmp_path / "dm", blinded=False)

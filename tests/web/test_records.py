@@ -49,7 +49,7 @@ def test_the_dashboard_shows_each_cells_status_linked(trial: Trial) -> None:
     assert ">1/8<" in html
     assert other.code not in html  # another site's patient
     assert f'href="/patients/{patient.pk}/crf/assessments/' in html
-    lock_database(trial.actor("admin"), "end of study", PASSWORD)
+    lock_database(trial.actor("admin"), "end of study", PASSWORD, confirmed=True)
     cells = _cells(trial.client("datamanager").get("/records/").content.decode(), patient.code)
     assert cells["infusions"] == "locked" and cells["visit:baseline"] == "query"
     assert cells["visit:d28"] == "empty"

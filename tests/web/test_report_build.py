@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def _locked_and_unblinded(trial: Trial) -> str:
     patient = screen(trial)
     randomize(trial.actor("investigator"), patient.pk)
-    lock_database(trial.actor("admin"), "end of study", PASSWORD)
+    lock_database(trial.actor("admin"), "end of study", PASSWORD, confirmed=True)
     trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     version = report_build.data_version()
     assert version is not None
@@ -83,7 +83,7 @@ def test_unblinding_starts_the_build_after_its_transaction_commits(
     monkeypatch.setattr(report_build, "ensure_build", lambda username: started.append(username))
     patient = screen(trial)
     randomize(trial.actor("investigator"), patient.pk)
-    lock_database(trial.actor("admin"), "end of study", PASSWORD)
+    lock_database(trial.actor("admin"), "end of study", PASSWORD, confirmed=True)
     with django_capture_on_commit_callbacks(execute=True):
         trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     assert started == ["statistician"]

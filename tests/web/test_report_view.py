@@ -73,7 +73,7 @@ def test_review_exports_and_report_by_role(trial: Trial) -> None:
     for name in (*BLINDED, "statistician"):
         page = trial.client(name).get("/report/")
         assert page.status_code == 403 and not ARMS.search(page.content.decode())
-    lock_database(trial.actor("admin"), "end of study", PASSWORD)
+    lock_database(trial.actor("admin"), "end of study", PASSWORD, confirmed=True)
     trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     for name in BLINDED:
         page = trial.client(name).get("/report/")

@@ -55,7 +55,7 @@ def test_after_lock_every_write_is_refused_with_a_clear_message(trial: Trial) ->
     patient = screen(trial, consent=False)
     done = screen(trial)
     first = randomize(trial.actor("investigator"), done.pk)
-    lock_database(trial.actor("datamanager"), "final analysis", PASSWORD)
+    lock_database(trial.actor("datamanager"), "final analysis", PASSWORD, confirmed=True)
     with pytest.raises(DatabaseLocked, match="database is locked"):
         screen(trial)
     with pytest.raises(DatabaseLocked):
@@ -78,6 +78,6 @@ def test_trial_unblinding_only_after_lock(trial: Trial) -> None:
         trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     with pytest.raises(Forbidden):
         trial_unblind(trial.actor("admin"), "final analysis", PASSWORD)
-    lock_database(trial.actor("admin"), "last patient completed", PASSWORD)
+    lock_database(trial.actor("admin"), "last patient completed", PASSWORD, confirmed=True)
     trial_unblind(trial.actor("statistician"), "final analysis", PASSWORD)
     assert not trial.actor("monitor").blinded

@@ -55,3 +55,38 @@ class SaeReport(models.Model):
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     due_at = models.DateTimeField()
     overdue = models.BooleanField()
+
+
+class Verification(models.Model):
+    """A monitor's source data verification (SDV) of one stored CRF row, or of one field of it.
+
+    ``record`` is the audit trail's label of the row (``capture.assessment:12``); ``field`` is
+    the field's name, or ``""`` for the whole row. ``digest`` is the SHA-256 of the value(s) as
+    verified (:func:`gvhdtrial.web.crf.sdv.value_digest`): the mark holds only while the stored
+    data still have that digest, so any later change of the data clears it (it is then stale).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="verifications")
+    record = models.CharField(max_length=64)
+    field = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record", "field"], name="verification_unique_field")
+        ]
+
+
+class CasebookSignature(models.Model):
+    """The investigator's e-signature of one patient's casebook (21 CFR 11.50: signer, time,
+    meaning), made by re-entering the password. ``digest`` is the SHA-256 of every CRF row of the
+    patient at signing (:func:`gvhdtrial.web.crf.casebook.casebook_digest`): the signature holds
+    only while the casebook still has that digest (any change of the patient's data voids it)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="signatures")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    signed_at = models.DateTimeField()
+    meaning = models.TextField()
+    digest = models.CharField(max_length=64)

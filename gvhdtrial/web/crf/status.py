@@ -2,8 +2,11 @@
 its status (REDCap's record status dashboard is the model).
 
 A cell is ``empty`` (nothing entered), ``incomplete`` (entered but not complete: infusions short
-of the plan so far, an assessment that is not assessed), ``complete``, ``query`` (an open or
-answered query on it), or ``locked`` (the database is locked); every cell links to its form.
+of the plan so far, an assessment that is not assessed), ``complete``, ``verified`` (complete and
+every row of it source-verified by the monitor, the marks matching the data: ``crf.sdv``),
+``query`` (an open or answered query on it), or ``locked`` (the database is locked); every cell
+links to its form. The last column is the casebook's e-signature: ``signed`` (the signature
+matches the data), ``incomplete`` (signed, then the data changed) or ``empty``.
 A handful of grouped queries serve the whole page (no per-patient query).
 """
 
@@ -29,7 +32,8 @@ from gvhdtrial.web.capture.models import (
     SteroidDose,
     Therapy,
 )
-from gvhdtrial.web.crf.models import ResponseConfirmation
+from gvhdtrial.web.crf import casebook, sdv
+from gvhdtrial.web.crf.models import ResponseConfirmation, Verification
 from gvhdtrial.web.crf.services import FORMS
 from gvhdtrial.web.labels import visit_label
 from gvhdtrial.web.lock.models import database_is_locked
@@ -65,10 +69,11 @@ def columns() -> tuple[tuple[str, object], ...]:
         ("therapies", _("Therapies")),
         ("adverse-events", _("Adverse events")),
         ("events", _("Events")),
+        ("casebook", _("Casebook signature")),
     )
 
 
-STATUSES = ("empty", "incomplete", "complete", "query", "locked")
+STATUSES = ("empty", "incomplete", "complete", "verified", "query", "signed", "locked")
 _ASSESSED_FIELDS = ("skin_bsa_percent", "bilirubin")
 
 
@@ -133,6 +138,24 @@ def dashboard(patients: list[Patient]) -> list[Row]:
         if slug == "assessments":
             queried[(pid, f"visit:{visit_of.get(record, '')}")] += 1
         queried[(pid, slug)] += 1
+    # SDV: a form (or visit) is verified when it has rows and every row is (crf.sdv.row_state).
+    marks = sdv.marks_of(ids)
+    unverified: set[tuple[int, str]] = set()
+    has_rows: set[tuple[int, str]] = set()
+    if marks:
+        marked = {int(pid) for pid in Verification.objects.filter(patient_id__in=ids)
+                  .values_list("patient_id", flat=True)}  # fmt: skip
+        for pid, rows in sdv.form_rows(marked).items():
+            for slug, obj in rows:
+                keys = [slug]
+                if slug == "assessments":
+                    keys.append(f"visit:{obj.visit}")  # type: ignore[attr-defined]
+                for key in keys:
+                    has_rows.add((pid, key))
+                    if sdv.row_state(obj, marks) != sdv.VERIFIED:
+                        unverified.add((pid, key))
+    verified = has_rows - unverified
+    signatures = casebook.states(ids)
     locked = database_is_locked()
     randomized = {p.pk for p in patients if getattr(p, "allocation", None) is not None}
     keys = columns()
@@ -143,7 +166,14 @@ def dashboard(patients: list[Patient]) -> list[Row]:
         for key, _heading in keys:
             kind, _sep, which = key.partition(":")
             url, text, status = base, "", "empty"
-            if kind == "visit":
+            if kind == "casebook":
+                url = f"/patients/{p.pk}/casebook/"
+                state = signatures[p.pk][0]
+                status, text = {
+                    casebook.SIGNED: ("signed", "✍"),
+                    casebook.CHANGED: ("incomplete", "!"),
+                }.get(state, ("empty", ""))
+            elif kind == "visit":
                 found = visits.get((p.pk, which))
                 if found is not None:
                     url = f"{base}assessments/{found[0]}/"
@@ -164,9 +194,11 @@ def dashboard(patients: list[Patient]) -> list[Row]:
                     ).number_of_infusions
                     text = f"{n}/{planned}"
                     status = "complete" if n >= planned else ("incomplete" if n else "empty")
+            if status == "complete" and (p.pk, key) in verified:
+                status = "verified"
             if queried.get((p.pk, key)):
                 status = "query"
-            elif locked and status != "empty":
+            elif locked and status not in ("empty", "signed"):
                 status = "locked"
             cells.append(Cell(key, status, text, url))
         out.append(Row(p, tuple(cells)))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from gvhdtrial.capture import (
     compute_response,
@@ -19,7 +20,7 @@ from gvhdtrial.capture import (
 )
 from gvhdtrial.web.audit.models import AuditEntry
 from gvhdtrial.web.capture.models import Baseline
-from gvhdtrial.web.crf import services
+from gvhdtrial.web.crf import sdv, services
 from gvhdtrial.web.crf.access import QUERY_RAISE, may_write, require_write
 from gvhdtrial.web.crf.forms import FORM_CLASSES, ResponseForm
 from gvhdtrial.web.crf.models import ResponseConfirmation
@@ -117,7 +118,9 @@ def _form(request: HttpRequest, patient_id: int, form: str, row_id: int | None) 
         {"patient": patient, "form": f, "slug": form, "title": services.TITLES[form],
          "editing": editing, "writable": may_write(actor, form),
          "fields": _annotated_fields(actor, f, instance, form),
-         "can_raise": instance is not None and actor.role in QUERY_RAISE},
+         "can_raise": instance is not None and actor.role in QUERY_RAISE,
+         "can_verify": instance is not None and actor.role in sdv.VERIFIERS,
+         "row_sdv": sdv.row_state(instance, sdv.marks_of([patient.pk])) if instance else None},
         status=status,
     )  # fmt: skip
 
@@ -127,14 +130,22 @@ def _annotated_fields(actor: Any, f: Any, instance: Any, form: str) -> list[dict
     rows of this record) and its open queries, for the markers at the field."""
     history: dict[str, list[Any]] = {}
     queries: dict[str, list[Any]] = {}
+    states: dict[str, str] = {}
     if instance is not None:
+        marks = sdv.marks_of([instance.patient_id])
+        states = {n: sdv.field_state(instance, n, marks) for n in sdv.data_fields(instance)}
         record = ref(instance)
         for e in AuditEntry.objects.filter(record=record).order_by("seq"):
             history.setdefault(e.field, []).append(e)
         for q in visible_queries(actor).filter(record=record).exclude(status="closed"):
             queries.setdefault(q.field, []).append(q)
     return [
-        {"field": bf, "history": history.get(bf.name, []), "queries": queries.get(bf.name, [])}
+        {
+            "field": bf,
+            "history": history.get(bf.name, []),
+            "queries": queries.get(bf.name, []),
+            "sdv": states.get(bf.name),
+        }
         for bf in f
     ]
 
@@ -148,6 +159,18 @@ def at_field(f: Any, exc: Exception) -> int:
     message = getattr(exc, "message", str(exc))
     f.add_error(field if field in f.fields else None, message)
     return int(getattr(exc, "status", 423 if isinstance(exc, DatabaseLocked) else 422))
+
+
+@page()
+def crf_verify(request: HttpRequest, patient_id: int, form: str, row_id: int) -> HttpResponse:
+    """The monitor's SDV mark of one stored row (no ``field``) or of one field of it (POST)."""
+    if request.method != "POST":
+        return redirect("crf_row", patient_id=patient_id, form=form, row_id=row_id)
+    field = request.POST.get("field", "")
+    sdv.verify(request.actor, patient_id, form, row_id, field)  # type: ignore[attr-defined]
+    messages.success(request, _("Source data verified.") if not field else
+                     _("Field verified against the source."))  # fmt: skip
+    return redirect("crf_row", patient_id=patient_id, form=form, row_id=row_id)
 
 
 @page()
@@ -226,4 +249,32 @@ def record_status(request: HttpRequest) -> HttpResponse:
     return render(request, "crf/dashboard.html", {
         "rows": rows, "columns": columns(), "statuses": STATUSES, "summary": summary(rows),
         "page_obj": page_obj, "q": q, "randomized_only": randomized_only,
+    })  # fmt: skip
+
+
+class CasebookSignForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your password (re-enter to sign)"), widget=forms.PasswordInput,
+        max_length=200,
+    )  # fmt: skip
+
+
+@page()
+def crf_casebook(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The casebook's e-signature: its state, the stated meaning and, for the patient's site
+    investigator, the password to sign (POST)."""
+    from gvhdtrial.web.crf import casebook
+
+    actor = request.actor  # type: ignore[attr-defined]
+    patient = get_patient(actor, patient_id)
+    f = CasebookSignForm(request.POST or None)
+    if request.method == "POST" and f.is_valid():
+        casebook.sign_casebook(actor, patient.pk, f.cleaned_data["password"], request)
+        messages.success(request, _("Casebook signed."))
+        return redirect("crf_casebook", patient_id=patient.pk)
+    state, last = casebook.states([patient.pk])[patient.pk]
+    return render(request, "crf/casebook.html", {
+        "patient": patient, "state": state, "last": last, "form": f,
+        "meaning": casebook.CASEBOOK_MEANING, "can_sign": actor.role in casebook.SIGNERS,
+        "history": patient.signatures.select_related("signed_by").order_by("-signed_at"),
     })  # fmt: skip

@@ -1,15 +1,21 @@
 """What stands open before the database lock, listed item by item (issue 11): open queries,
-randomized patients with a CRF form missing. The lock page shows the list and the lock needs
-its confirmation when anything is open (``lock_database(..., confirmed=True)``).
+randomized patients with a CRF form missing (no baseline form, or a response visit of the trial
+definition due and not assessed), randomized patients whose casebook is not signed (or changed
+since it was signed), and stored CRF rows not source-verified. The lock page and ``/api/lock``
+show the list; :func:`gvhdtrial.web.lock.services.lock_database` refuses while anything is open
+unless the lock is confirmed (``confirmed=True``), and the confirmation is recorded.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from gvhdtrial.web.capture.models import Baseline
+from gvhdtrial.capture import trial_response_rule
+from gvhdtrial.web.capture.models import Assessment, Baseline
 from gvhdtrial.web.patients.models import Patient
 from gvhdtrial.web.queries.models import Query
 
@@ -25,26 +31,82 @@ class ChecklistItem:
     entries: tuple[tuple[str, str], ...] = field(default=())  # (text, url)
 
 
-def lock_checklist() -> list[ChecklistItem]:
+def response_visits() -> dict[str, int]:
+    """The response visits of the trial definition in force with the last day each may be
+    assessed (target day + window): ``{"d28": 31, "d56": 59}`` for the phase 2 definition."""
+    rule = trial_response_rule()
+    return {name.lower(): int(day) + int(rule.window_days) for name, day in rule.visits.items()}
+
+
+def _missing_forms(randomized: list[Patient], today: dt.date) -> list[tuple[str, str]]:
+    ids = [p.pk for p in randomized]
+    with_baseline = set(
+        Baseline.objects.filter(patient_id__in=ids).values_list("patient_id", flat=True)
+    )
+    assessed = set(Assessment.objects.filter(patient_id__in=ids).values_list("patient_id", "visit"))
+    visits = response_visits()
+    out = []
+    for p in randomized:
+        url = f"/patients/{p.pk}/crf/"
+        if p.pk not in with_baseline:
+            out.append((f"{p.code}: " + _("baseline form not entered"), f"{url}baseline/"))
+        when = p.allocation.allocated_at  # type: ignore[attr-defined]
+        for visit, last_day in visits.items():
+            due = when is not None and when.date() + dt.timedelta(days=last_day) < today
+            if due and (p.pk, visit) not in assessed:
+                text = _("%(visit)s assessment not entered") % {"visit": visit.upper()}
+                out.append((f"{p.code}: {text}", f"{url}assessments/"))
+    return out
+
+
+def lock_checklist(today: dt.date | None = None) -> list[ChecklistItem]:
     """Every item with its count and its first :data:`LISTED` entries (text, link)."""
+    from gvhdtrial.web.crf import casebook, sdv
+
+    today = today or dt.date.today()
     open_queries = Query.objects.filter(status__in=("open", "answered")).select_related("patient")
     queries = [
         (f"{q.patient.code}: {q.message[:120]} ({q.status})", f"/queries/{q.pk}/")
         for q in open_queries.order_by("patient__code", "id")[:LISTED]
     ]
-    with_baseline = Baseline.objects.values_list("patient_id", flat=True)
-    missing = Patient.objects.filter(allocation__isnull=False).exclude(pk__in=with_baseline)
-    missing_entries = [
-        (f"{p.code}: " + str(_("baseline form not entered")), f"/patients/{p.pk}/crf/baseline/")
-        for p in missing.order_by("code")[:LISTED]
+    randomized = list(
+        Patient.objects.filter(allocation__isnull=False)
+        .select_related("allocation")
+        .order_by("code")
+    )
+    missing = _missing_forms(randomized, today)
+    ids = [p.pk for p in randomized]
+    codes = {p.pk: p.code for p in randomized}
+    states = casebook.states(ids)
+    unsigned = [
+        (f"{codes[pid]}: " + (_("signed, then changed") if state == casebook.CHANGED
+                              else _("not signed")), f"/patients/{pid}/casebook/")
+        for pid, (state, _sig) in states.items() if state != casebook.SIGNED
+    ]  # fmt: skip
+    marks = sdv.marks_of(ids)
+    unverified = [
+        (f"{codes[pid]}: {slug} #{obj.pk}", f"/patients/{pid}/crf/{slug}/{obj.pk}/")
+        for pid, rows in sorted(sdv.form_rows(ids).items(), key=lambda kv: codes[kv[0]])
+        for slug, obj in rows
+        if sdv.row_state(obj, marks) != sdv.VERIFIED
     ]
     return [
-        ChecklistItem("open_queries", _("Open or answered queries"), open_queries.count(),
-                      tuple(queries)),
-        ChecklistItem("missing_forms", _("Randomized patients with a form missing"),
-                      missing.count(), tuple(missing_entries)),
+        ChecklistItem("open_queries", gettext_lazy("Open or answered queries"),
+                      open_queries.count(), tuple(queries)),
+        ChecklistItem("missing_forms", gettext_lazy("Forms missing for randomized patients"),
+                      len(missing), tuple(missing[:LISTED])),
+        ChecklistItem("unsigned_casebooks",
+                      gettext_lazy("Casebooks not signed by the investigator"),
+                      len(unsigned), tuple(unsigned[:LISTED])),
+        ChecklistItem("unverified_forms", gettext_lazy("Forms not source-verified"),
+                      len(unverified), tuple(unverified[:LISTED])),
     ]  # fmt: skip
 
 
 def open_items(items: list[ChecklistItem]) -> int:
     return sum(item.count for item in items)
+
+
+def summary(items: list[ChecklistItem]) -> str:
+    """One line for the trail and the signature's reason: each item's key and count."""
+    return ", ".join(f"{item.key} {item.count}" for item in items)

@@ -9,6 +9,8 @@ whatever the lock row says.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -25,6 +27,10 @@ MEANINGS = {
     "unlock": gettext_lazy(
         "I unlock the database: the data may be changed again, and the analysis waits for a new "
         "lock."
+    ),
+    "casebook": gettext_lazy(
+        "I attest that the data in this casebook are complete and accurate, and that I have "
+        "reviewed them."
     ),
     "trial_unblind": gettext_lazy(
         "I unblind the trial: every patient's allocation is revealed for the final analysis, and "
@@ -58,13 +64,45 @@ def record_signature(audit: AuditBatch, actor: Actor, action: str, reason: str) 
     return signature
 
 
+class ChecklistOpen(Refused):
+    """The lock checklist has open items and the lock was not confirmed (409, items listed)."""
+
+    code = "checklist_open"
+
+    def __init__(self, items: list[Any]) -> None:
+        from gvhdtrial.web.lock.checklist import open_items
+
+        self.items = items
+        listed = "; ".join(f"{item.label}: {item.count}" for item in items if item.count)
+        super().__init__(
+            _("%(n)s item(s) of the lock checklist are open (%(items)s): confirm the lock to "
+              "lock with them open. Nothing was changed.") % {"n": open_items(items),
+                                                              "items": listed}
+        )  # fmt: skip
+
+
 def lock_database(
-    actor: Actor, reason: str, password: str, request: HttpRequest | None = None
+    actor: Actor,
+    reason: str,
+    password: str,
+    request: HttpRequest | None = None,
+    *,
+    confirmed: bool = False,
 ) -> DatabaseLock:
+    """Lock (e-signed). While the lock checklist has open items the lock is refused
+    (:class:`ChecklistOpen`) unless ``confirmed``; a confirmed lock records the open items'
+    counts in its reason (the trail's and the signature's)."""
+    from gvhdtrial.web.lock.checklist import lock_checklist, open_items, summary
+
     require(actor, Permission.LOCK)
     if not (reason or "").strip():
         raise Invalid(_("A reason is required to lock the database."))
+    items = lock_checklist()
+    if open_items(items) and not confirmed:
+        raise ChecklistOpen(items)
     check_signature(actor, "lock", password, request)
+    if open_items(items):
+        reason = f"{reason.strip()} [confirmed with open checklist items: {summary(items)}]"
     with write(actor, reason=reason, when_locked=True) as audit:
         lock = DatabaseLock.objects.select_for_update().get(pk=1)
         if lock.locked:

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from gvhdtrial.web.lock.checklist import lock_checklist, open_items
 from gvhdtrial.web.lock.forms import SignatureForm
 from gvhdtrial.web.lock.models import DatabaseLock, Signature
 from gvhdtrial.web.lock.services import MEANINGS, lock_database, unlock_database
@@ -24,13 +25,17 @@ def lock_page(request: HttpRequest) -> HttpResponse:
             unlock_database(actor, reason, password, request)
             messages.success(request, _("Database unlocked."))
         else:
-            lock_database(actor, reason, password, request)
+            lock_database(actor, reason, password, request,
+                          confirmed=request.POST.get("confirmed") == "1")  # fmt: skip
             messages.success(request, _("Database locked: every write is now refused."))
         return redirect("lock")
+    items = lock_checklist() if not DatabaseLock.current().locked else []
     return render(
         request,
         "web/lock.html",
         {
+            "checklist": items,
+            "open_items": open_items(items),
             "lock": DatabaseLock.current(),
             "form": form,
             "meanings": MEANINGS,
