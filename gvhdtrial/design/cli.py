@@ -17,14 +17,21 @@ def report_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), see docs/design.md.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder for design_report.html.")],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the page and figures: en or zh.")
+    ] = "en",
 ) -> None:
     """Write the design report (HTML, with CSV tables) for a scenario."""
     from gvhdtrial.design.report import ScenarioError, build_report, load_scenario
+    from gvhdtrial.i18n import LANGUAGES
 
     console = Console(stderr=True)
+    if lang not in LANGUAGES:
+        typer.echo(f"error: --lang {lang!r}: expected one of {', '.join(LANGUAGES)}", err=True)
+        raise typer.Exit(code=2)
     try:
         sc = load_scenario(scenario)
-        path = build_report(sc, out, progress=not quiet)
+        path = build_report(sc, out, progress=not quiet, lang=lang)
     except ScenarioError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None

@@ -19,6 +19,15 @@ power at a given N the design is evaluated at the drift that makes the same form
     theta = (sqrt(N) |Delta| - z_{1 - alpha / sided} s0) / s1 + z_{1 - alpha / sided},
 
 which is what rpact does (checked against rpact 3.3.4 to 1e-6, tests/design/test_rates.py).
+
+Two further cases, as rpact: **one group** (``groups=1``: H0 pi1 = theta_h0, s0 =
+sqrt(theta_h0 (1 - theta_h0)), s1 = sqrt(pi1 (1 - pi1)), Delta = pi1 - theta_h0) and **a margin**
+(``groups=2``, H0: pi1 - pi2 = theta_h0 != 0, e.g. non-inferiority): s0 is taken at the rates
+that maximise the likelihood under H0 given (pi1, pi2), the closed-form root of the cubic of
+Farrington & Manning (Stat Med 1990;9:1447-54; Miettinen & Nurminen, Stat Med 1985;4:213-26),
+and Delta = pi1 - pi2 - theta_h0. With theta_h0 = 0 that root is the pooled rate, the formula
+above. ``normal_approximation=False`` (rpact: an exact binomial size, one group, one look) is
+refused: the exact operating characteristics are :mod:`gvhdtrial.design.exact`'s.
 The exact power of the analysis plan's own test rule is in ``gvhdtrial.design.exact``.
 """
 
@@ -36,7 +45,8 @@ from gvhdtrial.design.group_sequential import TrialDesign, group_sequential
 
 @dataclass(frozen=True)
 class RatesPlan:
-    """Result of :func:`sample_size_rates` / :func:`power_rates` (rpact's names)."""
+    """Result of :func:`sample_size_rates` / :func:`power_rates` (rpact's names; ``pi2`` is
+    nan with one group)."""
 
     design: TrialDesign
     pi1: float
@@ -53,6 +63,8 @@ class RatesPlan:
     reject_per_stage: np.ndarray
     futility_per_stage: np.ndarray  # looks 1..K-1
     early_stop: float
+    groups: int = 2
+    theta_h0: float = 0.0
 
     @property
     def max_number_of_subjects1(self) -> float:
@@ -65,9 +77,15 @@ class RatesPlan:
 
     def summary(self) -> str:
         d = self.design
+        what = (
+            f"One rate: pi1 = {self.pi1:g} against H0 pi1 = {self.theta_h0:g}"
+            if self.groups == 1
+            else f"Two rates: pi1 = {self.pi1:g}, pi2 = {self.pi2:g}, allocation "
+            f"{self.allocation_ratio_planned:g}:1"
+            + (f", H0 pi1 - pi2 = {self.theta_h0:g}" if self.theta_h0 else "")
+        )
         lines = [
-            f"Two rates: pi1 = {self.pi1:g}, pi2 = {self.pi2:g}, allocation "
-            f"{self.allocation_ratio_planned:g}:1, {d.type_of_design}, K = {d.k_max}",
+            f"{what}, {d.type_of_design}, K = {d.k_max}",
             f"fixed-sample N = {self.n_fixed:.2f}; maximum N = {self.max_number_of_subjects:.2f}",
             f"cumulative N per look: {', '.join(f'{n:.1f}' for n in self.number_of_subjects)}",
             f"power {self.overall_reject:.4f}; expected N under H0 "
@@ -84,21 +102,81 @@ def _sds(pi1: float, pi2: float, r: float) -> tuple[float, float]:
     return s0, s1
 
 
-def _supported(normal_approximation: bool, theta_h0: float, groups: int) -> None:
+def restricted_rates(pi1: float, pi2: float, theta_h0: float, r: float) -> tuple[float, float]:
+    """The rates (p1, p2), p1 - p2 = theta_h0, that maximise the binomial likelihood of
+    observed rates (pi1, pi2) with n1 / n2 = r: the root of Farrington & Manning's cubic
+    (Stat Med 1990;9:1447-54, closed form of Miettinen & Nurminen 1985)."""
+    th = 1.0 / r  # n2 / n1
+    a = 1.0 + th
+    b = -(1.0 + th + pi1 + th * pi2 + theta_h0 * (th + 2.0))
+    c = theta_h0**2 + theta_h0 * (2.0 * pi1 + th + 1.0) + pi1 + th * pi2
+    d = -pi1 * theta_h0 * (1.0 + theta_h0)
+    v = b**3 / (27.0 * a**3) - b * c / (6.0 * a**2) + d / (2.0 * a)
+    u = math.copysign(math.sqrt(b**2 / (9.0 * a**2) - c / (3.0 * a)), v)
+    w = (math.pi + math.acos(max(-1.0, min(1.0, v / u**3)))) / 3.0
+    p1 = 2.0 * u * math.cos(w) - b / (3.0 * a)
+    return p1, p1 - theta_h0
+
+
+def _moments(
+    pi1: float, pi2: float | None, r: float, theta_h0: float, groups: int
+) -> tuple[float, float, float]:
+    """(s0, s1, Delta): per-subject SDs under H0 and H1 and the difference from H0."""
+    if groups == 1:
+        s0 = math.sqrt(theta_h0 * (1 - theta_h0))
+        return s0, math.sqrt(pi1 * (1 - pi1)), pi1 - theta_h0
+    assert pi2 is not None
+    if theta_h0 == 0:
+        s0, s1 = _sds(pi1, pi2, r)
+        return s0, s1, pi1 - pi2
+    q1, q2 = restricted_rates(pi1, pi2, theta_h0, r)
+    s0 = math.sqrt((1 + r) * (q1 * (1 - q1) / r + q2 * (1 - q2)))
+    s1 = math.sqrt((1 + r) * (pi1 * (1 - pi1) / r + pi2 * (1 - pi2)))
+    return s0, s1, pi1 - pi2 - theta_h0
+
+
+def _margin_one_sided(design: TrialDesign, theta_h0: float, groups: int) -> None:
+    if groups == 2 and theta_h0 != 0 and design.sided == 2:
+        raise ValueError(
+            f"theta_h0 = {theta_h0} with a two-sided design: as rpact, a margin (H0 pi1 - pi2 = "
+            "theta_h0 != 0) is for one-sided designs only (sided=1)"
+        )
+
+
+def _check(
+    pi1: float,
+    pi2: float | None,
+    r: float,
+    normal_approximation: bool,
+    theta_h0: float,
+    groups: int,
+) -> None:
     if normal_approximation is not True:
-        raise ValueError("normal_approximation=False is not implemented (use exact_rates)")
-    if theta_h0 != 0:
-        raise ValueError(f"theta_h0 = {theta_h0}: only H0 pi1 - pi2 = 0 is implemented")
-    if groups != 2:
-        raise ValueError(f"groups = {groups}: only two groups are implemented")
-
-
-def _check(pi1, pi2, r):
-    for name, p in (("pi1", pi1), ("pi2", pi2)):
-        if not 0 < p < 1:
-            raise ValueError(f"{name} must be in (0, 1), got {p}")
-    if pi1 == pi2:
-        raise ValueError(f"pi1 and pi2 must differ (both {pi1})")
+        raise ValueError(
+            "normal_approximation=False (rpact: an exact binomial size for one group and one "
+            "look) is not implemented; use gvhdtrial.design.exact_rates or sap_power for exact "
+            "operating characteristics"
+        )
+    if groups not in (1, 2):
+        raise ValueError(f"groups must be 1 or 2, got {groups!r}")
+    if not 0 < pi1 < 1:
+        raise ValueError(f"pi1 must be in (0, 1), got {pi1}")
+    if groups == 1:
+        if pi2 is not None:
+            raise ValueError("pi2 is for two groups; with groups=1 H0 is pi1 = theta_h0")
+        if not 0 < theta_h0 < 1:
+            raise ValueError(f"theta_h0 must be in (0, 1) with one group, got {theta_h0}")
+        if pi1 == theta_h0:
+            raise ValueError(f"pi1 must differ from theta_h0 (both {pi1})")
+        return
+    if pi2 is None or not 0 < pi2 < 1:
+        raise ValueError(f"pi2 must be in (0, 1), got {pi2}")
+    if not -1 < theta_h0 < 1:
+        raise ValueError(f"theta_h0 (H0 pi1 - pi2) must be in (-1, 1), got {theta_h0}")
+    if pi1 - pi2 == theta_h0:
+        raise ValueError(
+            f"pi1 - pi2 must differ from theta_h0 (pi1 = {pi1}, pi2 = {pi2}, theta_h0 = {theta_h0})"
+        )
     if not r > 0:
         raise ValueError(f"allocation_ratio_planned must be > 0, got {r}")
 
@@ -123,7 +201,9 @@ def _expected_n(design: TrialDesign, n_max: float, theta: float) -> float:
     return float(n_max * np.dot(t, p_stop))
 
 
-def _plan(design, pi1, pi2, r, n_max, theta, n_fixed, both_sides=False) -> RatesPlan:
+def _plan(
+    design, pi1, pi2, r, n_max, theta, n_fixed, both_sides=False, groups=2, theta_h0=0.0
+) -> RatesPlan:
     theta_design = math.sqrt(design.shift)
     reject, _ = _stopping(design, theta, both_sides)
     up, low = exit_probabilities(
@@ -134,7 +214,7 @@ def _plan(design, pi1, pi2, r, n_max, theta, n_fixed, both_sides=False) -> Rates
     return RatesPlan(
         design=design,
         pi1=float(pi1),
-        pi2=float(pi2),
+        pi2=float("nan") if pi2 is None else float(pi2),
         allocation_ratio_planned=float(r),
         n_fixed=float(n_fixed),
         max_number_of_subjects=float(n_max),
@@ -147,6 +227,8 @@ def _plan(design, pi1, pi2, r, n_max, theta, n_fixed, both_sides=False) -> Rates
         reject_per_stage=reject,
         futility_per_stage=futility,
         early_stop=early,
+        groups=groups,
+        theta_h0=float(theta_h0),
     )
 
 
@@ -154,52 +236,57 @@ def sample_size_rates(
     design: TrialDesign | None = None,
     *,
     pi1: float,
-    pi2: float,
+    pi2: float | None = None,
     allocation_ratio_planned: float = 1.0,
     normal_approximation: bool = True,
     theta_h0: float = 0.0,
     groups: int = 2,
 ) -> RatesPlan:
-    """Maximum total sample size for pi1 vs pi2 (rpact's ``getSampleSizeRates``, groups=2,
-    normal approximation, theta_h0 = 0). ``design`` defaults to a fixed one-sided design
-    at alpha 0.025, power 0.8. Other ``normal_approximation``, ``theta_h0`` and ``groups``
-    than the defaults are refused (not implemented)."""
-    _supported(normal_approximation, theta_h0, groups)
+    """Maximum total sample size (rpact's ``getSampleSizeRates``, normal approximation): two
+    groups, H0 pi1 - pi2 = ``theta_h0`` (0, or a margin), or one group (``groups=1``, H0 pi1 =
+    ``theta_h0``). ``design`` defaults to a fixed one-sided design at alpha 0.025, power 0.8."""
     design = design or group_sequential(k_max=1)
     r = float(allocation_ratio_planned)
-    _check(pi1, pi2, r)
-    s0, s1 = _sds(pi1, pi2, r)
+    _check(pi1, pi2, r, normal_approximation, theta_h0, groups)
+    _margin_one_sided(design, theta_h0, groups)
+    s0, s1, delta = _moments(pi1, pi2, r, theta_h0, groups)
     z_a = float(ndtri(1 - design.alpha / design.sided))
     z_b = float(ndtri(1 - design.beta))
-    delta = abs(pi1 - pi2)
     n_fixed = (z_a * s0 + z_b * s1) ** 2 / delta**2
     n_max = n_fixed * design.inflation_factor
-    return _plan(design, pi1, pi2, r, n_max, math.sqrt(design.shift), n_fixed)
+    return _plan(
+        design, pi1, pi2, r, n_max, math.sqrt(design.shift), n_fixed,
+        groups=groups, theta_h0=theta_h0,
+    )  # fmt: skip
 
 
 def power_rates(
     design: TrialDesign | None = None,
     *,
     pi1: float,
-    pi2: float,
+    pi2: float | None = None,
     max_number_of_subjects: float,
     allocation_ratio_planned: float = 1.0,
     normal_approximation: bool = True,
     theta_h0: float = 0.0,
     groups: int = 2,
 ) -> RatesPlan:
-    """Power and expected sample size at a given maximum total N (rpact's ``getPowerRates``)."""
-    _supported(normal_approximation, theta_h0, groups)
+    """Power and expected sample size at a given maximum total N (rpact's ``getPowerRates``;
+    the cases of :func:`sample_size_rates`)."""
     design = design or group_sequential(k_max=1)
     r = float(allocation_ratio_planned)
-    _check(pi1, pi2, r)
+    _check(pi1, pi2, r, normal_approximation, theta_h0, groups)
+    _margin_one_sided(design, theta_h0, groups)
     if not max_number_of_subjects > 0:
         raise ValueError(f"max_number_of_subjects must be > 0, got {max_number_of_subjects}")
-    s0, s1 = _sds(pi1, pi2, r)
+    s0, s1, delta = _moments(pi1, pi2, r, theta_h0, groups)
     z_a = float(ndtri(1 - design.alpha / design.sided))
     z_b = float(ndtri(1 - design.beta))
-    delta = abs(pi1 - pi2)
+    delta = abs(delta)
     theta = (math.sqrt(max_number_of_subjects) * delta - z_a * s0) / s1 + z_a
     n_fixed = (z_a * s0 + z_b * s1) ** 2 / delta**2
     # rpact's power counts a rejection on either side of a two-sided design
-    return _plan(design, pi1, pi2, r, float(max_number_of_subjects), theta, n_fixed, True)
+    return _plan(
+        design, pi1, pi2, r, float(max_number_of_subjects), theta, n_fixed, True,
+        groups=groups, theta_h0=theta_h0,
+    )  # fmt: skip

@@ -25,6 +25,7 @@ import base64
 import html
 import io
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from gvhdtrial.design.group_sequential import TrialDesign, group_sequential
 from gvhdtrial.design.rates import RatesPlan, sample_size_rates
 from gvhdtrial.design.simulation import exact_rates
 from gvhdtrial.design.sweep import grid, plot_sweep, sweep_rates
+from gvhdtrial.i18n import N_, _, check_language, language
 
 DESIGN_KEYS = {
     "k_max": int,
@@ -169,10 +171,13 @@ def boundaries_figure(design: TrialDesign) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from gvhdtrial.report.style import font_families
+
+    plt.rcParams["font.family"] = font_families()  # a Chinese font in a Chinese report
     fig, ax = plt.subplots(figsize=(6, 4))
     t = design.information_rates
     crit = np.where(np.isfinite(design.critical_values), design.critical_values, np.nan)
-    ax.plot(t, crit, "o-", color="#b2182b", label="efficacy (reject H0)")
+    ax.plot(t, crit, "o-", color="#b2182b", label=_("efficacy (reject H0)"))
     if design.sided == 2:
         ax.plot(t, -crit, "o-", color="#b2182b")
     fut = design.futility_bounds
@@ -182,11 +187,11 @@ def boundaries_figure(design: TrialDesign) -> str:
             np.where(np.isfinite(fut), fut, np.nan),
             "s--",
             color="#2166ac",
-            label="futility",
+            label=_("futility"),
         )
     ax.axhline(0, color="grey", lw=0.5)
-    ax.set_xlabel("information rate")
-    ax.set_ylabel("z-statistic boundary")
+    ax.set_xlabel(_("information rate"))
+    ax.set_ylabel(_("z-statistic boundary"))
     ax.set_title(f"{design.type_of_design}, K = {design.k_max}")
     ax.legend()
     fig.tight_layout()
@@ -199,6 +204,9 @@ def power_figure(design: TrialDesign, plans: list[tuple[str, RatesPlan]], pi1_gr
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from gvhdtrial.report.style import font_families
+
+    plt.rcParams["font.family"] = font_families()  # a Chinese font in a Chinese report
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, plan in plans:
         n = [math.ceil(x) for x in plan.number_of_subjects]
@@ -206,10 +214,17 @@ def power_figure(design: TrialDesign, plans: list[tuple[str, RatesPlan]], pi1_gr
             exact_rates(design, pi1=p, pi2=plan.pi2, planned_subjects=_increasing(n)).overall_reject
             for p in pi1_grid
         ]
-        ax.plot(pi1_grid, powers, "o-", label=f"{name}: N = {n[-1]}, control {plan.pi2:.0%}")
+        ax.plot(
+            pi1_grid,
+            powers,
+            "o-",
+            label=_("{name}: N = {n}, control {control}").format(
+                name=name, n=n[-1], control=f"{plan.pi2:.0%}"
+            ),
+        )
     ax.axhline(1 - design.beta, color="grey", lw=0.5, ls="--")
-    ax.set_xlabel("response rate, experimental arm")
-    ax.set_ylabel("probability of rejecting H0 (exact)")
+    ax.set_xlabel(_("response rate, experimental arm"))
+    ax.set_ylabel(_("probability of rejecting H0 (exact)"))
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -226,13 +241,39 @@ def _increasing(n: list[int]) -> list[int]:
 # --- the HTML report -------------------------------------------------------------------------
 
 
+#: Column headings of the tables (the CSV files keep them in English; the HTML shows them in
+#: the report's language).
+HEADINGS = (
+    N_("look"), N_("information rate"), N_("critical value (z)"), N_("futility bound (z)"),
+    N_("cumulative alpha spent"), N_("cumulative beta spent"), N_("one-sided stage level"),
+    N_("effect"), N_("ORR experimental"), N_("ORR control"), N_("N fixed design"),
+    N_("N maximum"), N_("N per look (cumulative)"), N_("expected N under H0"),
+    N_("expected N under H1"), N_("power (normal approx.)"),
+    N_("SAP-rule power, fixed N (exact)"), N_("N"), N_("P(reject H0)"), N_("expected N"),
+)  # fmt: skip
+
+
+def _heading(column: str) -> str:
+    if m := re.fullmatch(r"stop at look (\d+)", column):
+        return _("stop at look {k}").format(k=m.group(1))
+    return _(column) if column in HEADINGS else column
+
+
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, classes="t", float_format=lambda x: f"{x:.4g}")
+    shown = df.rename(columns={c: _heading(str(c)) for c in df.columns})
+    return shown.to_html(index=False, border=0, classes="t", float_format=lambda x: f"{x:.4g}")
 
 
-def build_report(scenario: Scenario, out: Path, progress: bool = True) -> Path:
+def build_report(scenario: Scenario, out: Path, progress: bool = True, lang: str = "en") -> Path:
     """Write ``out/design_report.html`` (figures embedded), the figures as PNG and the
-    tables as CSV."""
+    tables as CSV; the page and the figures in ``lang`` (``en`` or ``zh``; the CSV stays
+    English)."""
+    check_language(lang)
+    with language(lang):
+        return _build_report(scenario, out, progress, lang)
+
+
+def _build_report(scenario: Scenario, out: Path, progress: bool, lang: str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     design = design_of(scenario)
     bounds = pd.DataFrame(
@@ -323,10 +364,13 @@ def build_report(scenario: Scenario, out: Path, progress: bool = True) -> Path:
         plot_sweep(sim, out / "simulation.png")
         sim_png = base64.b64encode((out / "simulation.png").read_bytes()).decode("ascii")
         per = sim[sim["look"] == 1][["pi1", "pi2", "overall_reject", "expected_number_of_subjects"]]
+        heading = _("Simulation ({n} trials per scenario, seed {seed}), effect '{name}'").format(
+            n=f"{op['iterations']:,}", seed=op.get("seed", 20240101), name=name
+        )
+        alt = _("simulated power and stopping probabilities")
         sim_html = (
-            f"<h2>Simulation ({op['iterations']:,} trials per scenario, seed "
-            f"{op.get('seed', 20240101)}), effect '{html.escape(name)}'</h2>"
-            f'<img alt="simulated power and stopping probabilities" '
+            f"<h2>{html.escape(heading)}</h2>"
+            f'<img alt="{html.escape(alt)}" '
             f'src="data:image/png;base64,{sim_png}">' + _table(per)
         )
     bounds.to_csv(out / "boundaries.csv", index=False)
@@ -336,27 +380,41 @@ def build_report(scenario: Scenario, out: Path, progress: bool = True) -> Path:
     power_png = power_figure(design, plans, pi1_grid)
     (out / "boundaries.png").write_bytes(base64.b64decode(boundaries_png))
     (out / "power_curves.png").write_bytes(base64.b64decode(power_png))
+    e = html.escape
+    beta = "" if design.type_beta_spending == "none" else " / " + design.type_beta_spending
+    summary = _(
+        "Design {design}{beta}, K = {k}, alpha = {alpha} ({sided}-sided), power {power}, "
+        "inflation factor {inflation}; {futility} futility. Scenario file: {source}."
+    ).format(
+        design=design.type_of_design, beta=beta, k=design.k_max, alpha=f"{design.alpha:g}",
+        sided=design.sided, power=f"{1 - design.beta:.0%}",
+        inflation=f"{design.inflation_factor:.4f}",
+        futility=_("binding") if design.binding_futility else _("non-binding"),
+        source=scenario.source,
+    )  # fmt: skip
+    note = _(
+        "N from the normal approximation (rpact's getSampleSizeRates); the last column is the "
+        "exact power of the analysis plan's own test rule (chi-square or Fisher by expected "
+        "counts, two-sided) for a single analysis at N maximum."
+    )
+    t_bounds, t_bounds_plot = _("Boundaries"), _("boundaries plot")
+    t_sizes, t_power = _("Sample size"), _("power curves")
+    t_oc = _("Operating characteristics (exact, by enumeration)")
     page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(scenario.title)}</title>
+<html lang="{"zh-Hans" if lang == "zh" else "en"}"><head><meta charset="utf-8">
+<title>{e(scenario.title)}</title>
 <style>body{{font-family:sans-serif;max-width:70em;margin:2em auto}}
 table.t{{border-collapse:collapse;font-size:90%}} table.t td,table.t th{{padding:2px 8px;
 border-bottom:1px solid #ddd;text-align:right}}</style></head><body>
-<h1>{html.escape(scenario.title)}</h1>
-<p>Design {html.escape(design.type_of_design)}
-{"" if design.type_beta_spending == "none" else "/ " + html.escape(design.type_beta_spending)},
-K = {design.k_max}, alpha = {design.alpha:g} ({design.sided}-sided), power
-{1 - design.beta:.0%}, inflation factor {design.inflation_factor:.4f};
-{"binding" if design.binding_futility else "non-binding"} futility.
-Scenario file: {html.escape(scenario.source)}.</p>
-<h2>Boundaries</h2>
-<img alt="boundaries plot" src="data:image/png;base64,{boundaries_png}">
+<h1>{e(scenario.title)}</h1>
+<p>{e(summary)}</p>
+<h2>{e(t_bounds)}</h2>
+<img alt="{e(t_bounds_plot)}" src="data:image/png;base64,{boundaries_png}">
 {_table(bounds)}
-<h2>Sample size</h2>{_table(sizes)}
-<p>N from the normal approximation (rpact's getSampleSizeRates); the last column is the
-exact power of the analysis plan's own test rule (chi-square or Fisher by expected counts,
-two-sided) for a single analysis at N maximum.</p>
-<h2>Operating characteristics (exact, by enumeration)</h2>
-<img alt="power curves" src="data:image/png;base64,{power_png}">
+<h2>{e(t_sizes)}</h2>{_table(sizes)}
+<p>{e(note)}</p>
+<h2>{e(t_oc)}</h2>
+<img alt="{e(t_power)}" src="data:image/png;base64,{power_png}">
 {_table(oc)}
 {sim_html}
 </body></html>"""

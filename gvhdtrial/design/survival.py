@@ -1,10 +1,14 @@
 """Number of events and subjects for a survival comparison in a group-sequential design, as
-rpact's ``getSampleSizeSurvival`` with ``typeOfComputation = "Schoenfeld"`` (the only one
-implemented here; rpact's "Freedman" and "HsiehFreedman" are not).
+rpact's ``getSampleSizeSurvival`` (``type_of_computation`` "Schoenfeld", "Freedman" or
+"HsiehFreedman").
 
-Events (Schoenfeld, Biometrika 1981;68:316-9), allocation ratio r = n1 / n2:
+Events, allocation ratio r = n1 / n2, z = z_{1 - alpha / sided} + z_{1 - beta}:
 
-    events_fixed = (1 + r)^2 / r (z_{1 - alpha / sided} + z_{1 - beta})^2 / log(HR)^2,
+    Schoenfeld (Biometrika 1981;68:316-9):   events_fixed = (1 + r)^2 / r z^2 / log(HR)^2
+    Freedman (Stat Med 1982;1:121-9):        events_fixed = (1 + r HR)^2 / r z^2 / (1 - HR)^2
+    Hsieh-Freedman (Hsieh, Stat Med 1992;11:1425-9; Machin et al., ch. 8):
+                                             events_fixed = (1 + r)^2 / (4 r) (1 + HR)^2 z^2
+                                                            / (1 - HR)^2
 
 times the design's inflation factor for the maximum; looks at the information rates of
 the design. Subjects: exponential event times (hazard lambda_i; from a median by
@@ -60,7 +64,7 @@ class SurvivalPlan:
     def summary(self) -> str:
         return "\n".join(
             [
-                f"Survival (Schoenfeld): HR = {self.hazard_ratio:.4g}, "
+                f"Survival ({self.type_of_computation}): HR = {self.hazard_ratio:.4g}, "
                 f"{self.design.type_of_design}, K = {self.design.k_max}",
                 f"events: fixed {self.events_fixed:.1f}, maximum {self.max_number_of_events:.1f}"
                 f" ({', '.join(f'{e:.1f}' for e in self.events_per_stage)})",
@@ -88,6 +92,15 @@ def event_probability(t_cal: float, accrual_time: float, lam: float, eta: float)
     return lam / h * integral / accrual_time
 
 
+#: Events per (z_{1 - alpha / sided} + z_{1 - beta})^2, by rpact's typeOfComputation (module
+#: docstring): (hazard ratio, allocation ratio n1 / n2) -> factor.
+EVENTS_FORMULAS = {
+    "Schoenfeld": lambda hr, r: (1 + r) ** 2 / r / math.log(hr) ** 2,
+    "Freedman": lambda hr, r: (1 + r * hr) ** 2 / r / (1 - hr) ** 2,
+    "HsiehFreedman": lambda hr, r: (1 + r) ** 2 / (4 * r) * (1 + hr) ** 2 / (1 - hr) ** 2,
+}
+
+
 def sample_size_survival(
     design: TrialDesign | None = None,
     *,
@@ -108,9 +121,10 @@ def sample_size_survival(
 ) -> SurvivalPlan:
     """Events and subjects for a two-arm survival comparison (module docstring)."""
     design = design or group_sequential(k_max=1)
-    if type_of_computation != "Schoenfeld":
+    if type_of_computation not in EVENTS_FORMULAS:
         raise ValueError(
-            f"type_of_computation {type_of_computation!r} is not implemented; use 'Schoenfeld'"
+            f"type_of_computation must be one of {', '.join(EVENTS_FORMULAS)}, got "
+            f"{type_of_computation!r}"
         )
     r = float(allocation_ratio_planned)
     if not r > 0:
@@ -153,7 +167,7 @@ def sample_size_survival(
 
     z_a = float(ndtri(1 - design.alpha / design.sided))
     z_b = float(ndtri(1 - design.beta))
-    events_fixed = (1 + r) ** 2 / r * (z_a + z_b) ** 2 / math.log(hr) ** 2
+    events_fixed = EVENTS_FORMULAS[type_of_computation](hr, r) * (z_a + z_b) ** 2
     max_events = events_fixed * design.inflation_factor
     events = max_events * design.information_rates
 

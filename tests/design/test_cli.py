@@ -45,6 +45,25 @@ def test_report_has_boundaries_sizes_and_operating_characteristics(tmp_path):
     assert (out / "boundaries.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_the_report_in_chinese(tmp_path):
+    """--lang zh: the page's headings, the summary and the tables' headings in Chinese (the
+    committed catalogue); the CSV tables keep their English columns."""
+    src = tmp_path / "s.toml"
+    src.write_text(SCENARIO)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        app, ["design", "report", str(src), "--out", str(out), "-q", "--lang", "zh"]
+    )
+    assert res.exit_code == 0, res.output
+    page = (out / "design_report.html").read_text()
+    for text in ("<h2>界值</h2>", "<h2>样本量</h2>", "最大 N", "膨胀因子", '<html lang="zh-Hans">'):
+        assert text in page, text
+    assert "Sample size" not in page and "N maximum" not in page
+    assert "N maximum" in pd.read_csv(out / "sample_size.csv").columns
+    bad = CliRunner().invoke(app, ["design", "report", str(src), "--out", str(out), "--lang", "fr"])
+    assert bad.exit_code == 2 and "--lang 'fr'" in bad.output
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

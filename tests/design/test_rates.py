@@ -80,11 +80,84 @@ def test_fixed_design_power_at_the_planned_size_is_the_planned_power():
         ({"pi1": 1.2, "pi2": 0.3}, "pi1"),
         ({"pi1": 0.3, "pi2": 0.3}, "differ"),
         ({"pi1": 0.5, "pi2": 0.3, "allocation_ratio_planned": 0}, "allocation_ratio_planned"),
-        ({"pi1": 0.5, "pi2": 0.3, "theta_h0": 0.1}, "theta_h0"),
-        ({"pi1": 0.5, "pi2": 0.3, "groups": 1}, "groups"),
-        ({"pi1": 0.5, "pi2": 0.3, "normal_approximation": False}, "normal_approximation"),
+        ({"pi1": 0.5, "pi2": 0.3, "theta_h0": 0.2}, "pi1 - pi2 must differ from theta_h0"),
+        ({"pi1": 0.5, "pi2": 0.3, "theta_h0": 1.0}, "theta_h0"),
+        ({"pi1": 0.5, "pi2": 0.3, "groups": 1, "theta_h0": 0.3}, "pi2 is for two groups"),
+        ({"pi1": 0.5, "groups": 1}, r"theta_h0 must be in \(0, 1\) with one group"),
+        ({"pi1": 0.5, "groups": 3}, "groups must be 1 or 2"),
+        ({"pi1": 0.5}, "pi2 must be in"),
+        ({"pi1": 0.5, "pi2": 0.3, "normal_approximation": False}, "normal_approximation=False"),
     ],
 )
 def test_bad_rates_name_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):
         sample_size_rates(**kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# One group, and H0 with a margin (Farrington-Manning), against rpact 3.3.4 (rates_h0 fixtures)
+# ---------------------------------------------------------------------------------------------
+H0_CASES = reference()["rates_h0"]
+H0_IDS = [
+    f"{c['design_name']}-g{c['groups'][0]:g}-{c['pi1'][0]}-h0-{c['theta_h0'][0]}" for c in H0_CASES
+]
+
+
+def _h0_args(case) -> dict:
+    out = {
+        "pi1": case["pi1"][0],
+        "theta_h0": case["theta_h0"][0],
+        "groups": int(case["groups"][0]),
+        "allocation_ratio_planned": case["allocation_ratio_planned"][0],
+    }
+    if out["groups"] == 2:
+        out["pi2"] = case["pi2"][0]
+    return out
+
+
+@pytest.mark.parametrize("case", H0_CASES, ids=H0_IDS)
+def test_one_group_and_margin_sample_size_and_power_equal_rpact(case):
+    d = _design(case)
+    s = sample_size_rates(d, **_h0_args(case))
+    assert s.n_fixed == pytest.approx(case["n_fixed"][0], rel=1e-6)
+    assert s.max_number_of_subjects == pytest.approx(case["max_number_of_subjects"][0], rel=1e-6)
+    np.testing.assert_allclose(s.number_of_subjects, arr(case["number_of_subjects"]), rtol=1e-6)
+    if d.k_max > 1:
+        for h in ("h0", "h1"):
+            assert getattr(s, f"expected_number_of_subjects_{h}") == pytest.approx(
+                case[f"expected_number_of_subjects_{h}"][0], rel=1e-6
+            ), h
+    p = power_rates(
+        d, max_number_of_subjects=case["power_max_number_of_subjects"][0], **_h0_args(case)
+    )
+    assert p.overall_reject == pytest.approx(case["power_overall_reject"][0], abs=1e-6)
+    np.testing.assert_allclose(p.reject_per_stage, arr(case["power_reject_per_stage"]), atol=1e-6)
+
+
+def test_a_margin_with_a_two_sided_design_is_refused_as_rpact_refuses_it():
+    d = group_sequential(k_max=2, alpha=0.05, sided=2, type_of_design="asP")
+    with pytest.raises(ValueError, match="for one-sided designs only"):
+        sample_size_rates(d, pi1=0.5, pi2=0.5, theta_h0=-0.15)
+
+
+def test_restricted_rates_are_the_constrained_maximum_likelihood():
+    """Farrington-Manning's closed form against a direct maximisation of the log-likelihood on
+    the line p1 - p2 = theta_h0 (and the pooled rate when theta_h0 = 0)."""
+    from scipy.optimize import minimize_scalar
+
+    from gvhdtrial.design.rates import restricted_rates
+
+    for pi1, pi2, th, r in [(0.55, 0.35, 0.05, 1.0), (0.6, 0.5, -0.1, 2.0), (0.3, 0.4, 0.0, 1.5)]:
+
+        def nll(p2, pi1=pi1, pi2=pi2, th=th, r=r):
+            p1 = p2 + th
+            return -(r * (pi1 * np.log(p1) + (1 - pi1) * np.log(1 - p1))
+                     + pi2 * np.log(p2) + (1 - pi2) * np.log(1 - p2))  # fmt: skip
+
+        lo, hi = max(1e-9, -th + 1e-9), min(1 - 1e-9, 1 - th - 1e-9)
+        best = minimize_scalar(nll, bounds=(lo, hi), method="bounded", options={"xatol": 1e-12})
+        q1, q2 = restricted_rates(pi1, pi2, th, r)
+        assert q1 - q2 == pytest.approx(th, abs=1e-12)
+        assert q2 == pytest.approx(best.x, abs=1e-7)
+        if th == 0:
+            assert q1 == pytest.approx((r * pi1 + pi2) / (1 + r), abs=1e-12)

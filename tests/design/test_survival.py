@@ -29,6 +29,7 @@ ARG_NAMES = {
     "dropoutRate2": "dropout_rate2",
     "dropoutTime": "dropout_time",
     "allocationRatioPlanned": "allocation_ratio_planned",
+    "typeOfComputation": "type_of_computation",
 }
 
 
@@ -36,7 +37,10 @@ ARG_NAMES = {
 def test_survival_sample_size_equals_rpact(case):
     args = dict(case["args"])
     design = group_sequential(**design_kwargs(args.pop("design")))
-    kwargs = {ARG_NAMES[k]: (v if k == "accrualTime" else v[0]) for k, v in args.items()}
+    kwargs = {
+        ARG_NAMES[k]: (v if k == "accrualTime" or not isinstance(v, list) else v[0])
+        for k, v in args.items()
+    }
     s = sample_size_survival(design, **kwargs)
     rel = 1e-6
     assert s.events_fixed == pytest.approx(case["events_fixed"][0], rel=rel)
@@ -66,10 +70,21 @@ def test_event_probability_by_quadrature():
 
 
 def test_unknown_computation_is_refused():
-    with pytest.raises(ValueError, match="Freedman"):
+    with pytest.raises(
+        ValueError, match="one of Schoenfeld, Freedman, HsiehFreedman, got 'Lachin'"
+    ):
         sample_size_survival(
-            hazard_ratio=0.7, lambda2=0.05, follow_up_time=6, type_of_computation="Freedman"
+            hazard_ratio=0.7, lambda2=0.05, follow_up_time=6, type_of_computation="Lachin"
         )
+
+
+def test_freedman_and_hsieh_agree_at_one_to_one():
+    """At 1:1 both give Freedman's (1 + HR)^2 / (1 - HR)^2 (z_a + z_b)^2 (Freedman 1982): HR 0.7,
+    one-sided 0.025, power 0.8: 7.84887 * 32.1111 = 252.04 events."""
+    kw = {"hazard_ratio": 0.7, "lambda2": 0.05, "follow_up_time": 6}
+    f = sample_size_survival(type_of_computation="Freedman", **kw).events_fixed
+    h = sample_size_survival(type_of_computation="HsiehFreedman", **kw).events_fixed
+    assert f == pytest.approx(h, rel=1e-12) and f == pytest.approx(252.036, abs=0.001)
 
 
 def test_too_few_subjects_for_the_events_is_refused():
