@@ -24,9 +24,6 @@ from gvhdtrial.capture.record import PatientRecord
 from gvhdtrial.protocol import VisitWindows, treatment_plan
 
 VisitStatus = Literal["done", "due", "overdue", "upcoming", "off study"]
-# Infusions are scheduled like the twice-weekly visits (docs/protocol.md section 4 leaves their
-# window open; +/- 1 day keeps infusions at least 3 days apart).
-INFUSION_WINDOW_DAYS: Final = 1
 # The per-site list shows visits whose window opens within this many days.
 UPCOMING_HORIZON_DAYS: Final = 7
 
@@ -88,9 +85,10 @@ def patient_calendar(
     anchor: Literal["first infusion", "randomization (provisional)"] = (
         "first infusion" if record.first_infusion_date else "randomization (provisional)"
     )
+    windows = windows or definition.visit_windows
     plan = treatment_plan(
         float(weight), day0, record.day28_response,
-        windows=windows or definition.visit_windows,
+        windows=windows,
         dosing=definition.dosing, schedule=definition.visit_schedule,
     )  # fmt: skip
     assessed = sorted(
@@ -119,7 +117,9 @@ def patient_calendar(
             PlannedVisit("visit", name, v.day, v.date, v.earliest, v.latest,
                          _status(v.earliest, v.latest, done, today, off), done)
         )  # fmt: skip
-    window = dt.timedelta(days=INFUSION_WINDOW_DAYS)
+    # Infusions keep the twice-weekly visits' window (docs/protocol.md section 4 leaves theirs
+    # open; the definition's window_frequent_days, +/- 1 day in phase 2, keeps them apart).
+    window = dt.timedelta(days=windows.frequent)
     for inf in plan.infusions:
         earliest, latest = inf.date - window, inf.date + window
         if inf.number == 1:

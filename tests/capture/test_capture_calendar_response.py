@@ -101,3 +101,16 @@ def test_complete_response_and_progression() -> None:
                                                          bilirubin=4.0)]
     )  # fmt: skip
     assert compute_response(pd, "d28").response == "PD"
+
+
+def test_infusions_keep_the_definitions_twice_weekly_window() -> None:
+    """An infusion's window is the trial definition's window_frequent_days (phase 2: +/- 1 day,
+    docs/protocol.md section 4), not a number of the calendar's own."""
+    from gvhdtrial.protocol.treatment import VisitWindows
+
+    for frequent in (1, 2):
+        cal = patient_calendar(clean(), today=_day(29), windows=VisitWindows(frequent=frequent))
+        assert cal is not None
+        second = next(v for v in cal.visits if v.name == "infusion 2")
+        assert (second.latest - second.date).days == frequent
+        assert (second.date - second.earliest).days == frequent
