@@ -83,10 +83,28 @@ def catalogue(lang: str) -> _gettext.NullTranslations:
     return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[LANGUAGES[lang]], fallback=True)
 
 
+class Msg(str):
+    """A message with values (patient ids, counts): the text is its English form, made now; it
+    is translated when shown, by looking up ``template`` and filling in ``params`` again (a
+    note made with an f-string could never be found in a catalogue)."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Msg:
+        self = super().__new__(cls, template % params if params else template)
+        self.template = template
+        self.params = params
+        return self
+
+
 def gettext(message: str) -> str:
-    """``message`` in the current language (itself when there is no translation)."""
+    """``message`` in the current language (itself when there is no translation); a
+    :class:`Msg` is translated by its template and filled in with its values."""
     if not message:
         return message
+    if isinstance(message, Msg):
+        return catalogue(current()).gettext(message.template) % message.params
     return catalogue(current()).gettext(message)
 
 

@@ -31,6 +31,7 @@ from gvhdtrial.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, PACKAGE, WEB_LOCALE_DI
 KEYWORDS = {
     "_": None,
     "N_": None,
+    "Msg": (1,),
     "gettext": None,
     "gettext_lazy": None,
     "ngettext": (1, 2),
@@ -129,7 +130,7 @@ def report_messages(data: Path | None = None) -> Iterator[tuple[str, str]]:
                         if _is_message(v.strip()):
                             yield v.strip(), f"{where}: raw table"
         for note in results.notes:
-            yield str(note), f"{where}: notes"
+            yield getattr(note, "template", str(note)), f"{where}: notes"
 
 
 def template() -> Catalog:

@@ -653,7 +653,11 @@ def screen_patients(
     trial definition's ``eligibility`` rules; default the phase 2 trial's).
 
     Refractoriness as of the screening date and the grade of the last assessment on or before
-    it. Returns ``patient_id, eligible, failure_codes, failure_reasons``.
+    it. Returns ``patient_id, eligible, failure_codes, failure_reasons, assessable``;
+    ``assessable`` is False when the data to re-check screening are not entered (no consent or
+    screening date, no assessment up to the end of screening, or no steroid doses), so stages
+    or refractoriness at screening are unknown: such a patient's criteria are not judged
+    failed, they are missing data (issue 11).
     """
     doses_by = _by_patient(steroid_doses)
     staged_by = _by_patient(staged)
@@ -700,10 +704,12 @@ def screen_patients(
                 "eligible": result.eligible,
                 "failure_codes": ";".join(result.codes),
                 "failure_reasons": "; ".join(str(f) for f in result.failures),
+                "assessable": bool(known and stages is not None and course is not None),
             }
         )
     return pd.DataFrame.from_records(
-        records, columns=["patient_id", "eligible", "failure_codes", "failure_reasons"]
+        records,
+        columns=["patient_id", "eligible", "failure_codes", "failure_reasons", "assessable"],
     )
 
 

@@ -16,6 +16,7 @@ from gvhdtrial.analysis.posthoc import posthoc_analyses
 from gvhdtrial.analysis.published import published_vs_reproduced
 from gvhdtrial.analysis.results import AnalysisResults
 from gvhdtrial.data import TrialData
+from gvhdtrial.i18n import Msg
 from gvhdtrial.protocol.eligibility import EligibilityRules
 
 
@@ -122,10 +123,14 @@ def missing_form_notes(trial: TrialData) -> list[str]:
     )
     n = missing["patient_id"].nunique()
     return [
-        f"{n} randomized patient{'s' if n != 1 else ''} with CRF forms not entered: {listed}. "
-        "They are analysed (ITT: every randomized patient) with these values missing: left out "
-        "of the counts of the characteristics they lack and of the regression fits that use "
-        "them; no patient is dropped."
+        Msg(
+            "Randomized patients with CRF forms not entered (%(n)d): %(listed)s. They are "
+            "analysed (ITT: every randomized patient) with these values missing: left out of the "
+            "counts of the characteristics they lack and of the regression fits that use them; "
+            "no patient is dropped.",
+            n=n,
+            listed=listed,
+        )
     ]
 
 

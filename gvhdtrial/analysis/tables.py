@@ -475,9 +475,20 @@ def consort(screening: pd.DataFrame, adsl: pd.DataFrame, blinded: bool) -> dict[
     for codes in not_rand["failure_codes"]:
         for code in filter(None, str(codes).split(";")):
             reasons[code] = reasons.get(code, 0) + 1
+    assessable = (
+        screening["assessable"].astype(bool)
+        if "assessable" in screening
+        else pd.Series(True, index=screening.index)
+    )
     randomized_ineligible = screening[
-        screening["patient_id"].isin(randomized) & ~screening["eligible"]
+        screening["patient_id"].isin(randomized) & ~screening["eligible"] & assessable
     ]
+    # Randomized, with the data to judge screening missing (no baseline form): missing data,
+    # not a failed criterion; the key is present only when there are some (the reference
+    # trial's CONSORT output is unchanged).
+    not_assessable = sorted(
+        screening[screening["patient_id"].isin(randomized) & ~assessable]["patient_id"]
+    )
 
     def split(rows: pd.DataFrame) -> dict[str, int] | int:
         if blinded:
@@ -498,6 +509,7 @@ def consort(screening: pd.DataFrame, adsl: pd.DataFrame, blinded: bool) -> dict[
         "screen_failure_reasons": dict(sorted(reasons.items())),
         "eligible_not_randomized": int(not_rand["eligible"].sum()),
         "randomized_but_screen_criteria_failed": sorted(randomized_ineligible["patient_id"]),
+        **({"randomized_screening_not_assessable": not_assessable} if not_assessable else {}),
         "randomized": split(adsl),
         "received_infusion": split(adsl[adsl["n_infusions"] >= 1]),
         "discontinued_before_d28": {

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gvhdtrial.i18n import N_
+from gvhdtrial.i18n import N_, Msg
 from gvhdtrial.protocol import ELIGIBILITY_CRITERIA
 from gvhdtrial.protocol.eligibility import PHASE2_ELIGIBILITY
 from gvhdtrial.report import style
@@ -165,7 +165,19 @@ def consort_view(consort: Mapping[str, Any], *, blinded: bool = False) -> Consor
     odd = consort.get("randomized_but_screen_criteria_failed") or []
     if odd:
         notes.append(
-            f"Randomized although a screening criterion failed: {', '.join(map(str, odd))}."
+            Msg(
+                "Randomized although a screening criterion failed: %(ids)s.",
+                ids=", ".join(map(str, odd)),
+            )
+        )
+    unknown = consort.get("randomized_screening_not_assessable") or []
+    if unknown:
+        notes.append(
+            Msg(
+                "Randomized; screening cannot be re-checked from the data (baseline form not "
+                "entered: missing data): %(ids)s.",
+                ids=", ".join(map(str, unknown)),
+            )
         )
     return ConsortView(
         screened=screened,

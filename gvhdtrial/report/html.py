@@ -244,7 +244,9 @@ def render_html(
     def fig(number: str) -> str:
         return _figure_html(figs[number]) if number in figs else ""
 
-    notes = "".join(f"<li>{html.escape(_(str(n)))}</li>" for n in results.notes)
+    notes = "".join(
+        f"<li>{html.escape(_(n if isinstance(n, str) else str(n)))}</li>" for n in results.notes
+    )
     doc.section(
         "notes",
         N_("About this report"),

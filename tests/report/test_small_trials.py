@@ -20,6 +20,7 @@ from gvhdtrial.analysis.formatting import n_percent, percent
 from gvhdtrial.analysis.pipeline import analyse
 from gvhdtrial.data import load_trial
 from gvhdtrial.report.build import write_report
+from gvhdtrial.report.consort import consort_view
 
 REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
 
@@ -100,3 +101,34 @@ def test_a_randomized_patient_without_baseline_form_is_analysed_not_dropped(refe
         list(trial.randomization.patient_id)].drop(pid)["sex"] == "male").sum())  # fmt: skip
     html = Path(write_report(results, tmp_path / "report", pdf=False).html).read_text("utf-8")
     assert f"{pid} (baseline)" in html
+    assert pid not in results.consort["randomized_but_screen_criteria_failed"]
+
+
+def test_screening_not_re_checkable_from_the_data_is_missing_data_not_a_failure(reference):
+    """Issue 11: a randomized patient whose steroid doses are not entered yet (the live
+    service: the site screened them on its own records) cannot have refractoriness re-checked
+    from the data; CONSORT lists them as missing data, not as "randomized although a screening
+    criterion failed" (what it said before for every such patient)."""
+    trial = _first_patients(reference, 5)
+    pid = trial.randomization.patient_id.iloc[2]
+    doses = trial.steroid_doses[trial.steroid_doses.patient_id != pid]
+    results = analyse(dataclasses.replace(trial, steroid_doses=doses))
+    assert pid not in results.consort["randomized_but_screen_criteria_failed"]
+    assert results.consort["randomized_screening_not_assessable"] == [pid]
+    (note,) = [n for n in consort_view(results.consort).notes if "re-checked" in n]
+    assert note.endswith(f"missing data): {pid}.")
+    assert "randomized_screening_not_assessable" not in analyse(trial).consort  # all entered
+
+
+def test_notes_with_patient_ids_are_translated_when_shown() -> None:
+    """A note carrying values (patient ids, counts) is looked up by its template, so the zh
+    report shows it in Chinese with the same ids (an f-string note could never be found)."""
+    from gvhdtrial.i18n import Msg, gettext, language
+
+    view = consort_view({"randomized_screening_not_assessable": ["C01-0001", "C01-0002"]})
+    (note,) = view.notes
+    assert isinstance(note, Msg) and "C01-0001, C01-0002" in note
+    with language("zh"):
+        shown = gettext(note)
+    assert "C01-0001, C01-0002" in shown and shown != str(note)
+    assert all(ord(c) < 128 for c in str(note))
