@@ -43,5 +43,7 @@ if [ "${1:-}" = "--run" ]; then
   shift
   "$@"
 else
-  .venv/bin/pytest tests/web "$@"
+  # The browser journeys run once, on SQLite: they drive pages over the service layer that
+  # every other test here exercises on PostgreSQL (keeps CI well under its time limit).
+  .venv/bin/pytest tests/web -m "not browser" "$@"
 fi

@@ -22,7 +22,7 @@ import pytest
 
 from gvhdtrial.web.loadrun import LiveServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "playwright" / "roles"
