@@ -15,6 +15,7 @@ neither the tests nor ``make run`` need GNU gettext.
 from __future__ import annotations
 
 import gettext as _gettext
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,6 +123,65 @@ def N_(message: str) -> str:
 
 
 _ = gettext
+
+_PERCENT = re.compile(r"%\((\w+)\)[sdr]|%%")
+_BRACES = re.compile(r"\{(\w+)\}")
+
+
+@cache
+def _templates(lang: str) -> tuple[tuple[str, bool, re.Pattern[str]], ...]:
+    """The catalogue's messages with placeholders (``%(name)s``, or ``{name}`` for
+    ``str.format``) as (message, percent style, pattern), most specific (longest fixed text)
+    first; a message with less than three letters of fixed text is too loose to recognise."""
+    out = []
+    for msgid in getattr(catalogue(lang), "_catalog", {}):
+        if not isinstance(msgid, str):
+            continue
+        percent = "%(" in msgid
+        placeholder = _PERCENT if percent else _BRACES
+        parts, fixed, pos, seen = [], "", 0, set()
+        for m in placeholder.finditer(msgid):
+            parts.append(re.escape(msgid[pos : m.start()]))
+            fixed += msgid[pos : m.start()]
+            name = m.group(1)
+            if name is None:
+                parts.append("%")
+            elif name in seen:
+                parts.append(f"(?P={name})")
+            else:
+                seen.add(name)
+                parts.append(f"(?P<{name}>.+?)")
+            pos = m.end()
+        if not seen:
+            continue
+        parts.append(re.escape(msgid[pos:]))
+        fixed += msgid[pos:]
+        if sum(ch.isalpha() for ch in fixed) >= 3:
+            out.append((len(fixed), msgid, percent, re.compile("".join(parts), re.DOTALL)))
+    out.sort(key=lambda t: -t[0])
+    return tuple((msgid, percent, pattern) for _n, msgid, percent, pattern in out)
+
+
+def translate_text(text: str) -> str:
+    """``text`` in the current language: its own translation, else, for an English text made
+    from a ``%(name)s`` (or ``{name}``) message of the catalogue (an edit check's finding stored
+    in a query, a computed response's reason, a failed eligibility criterion), that message's
+    translation with the same values (each translated too when the catalogue has it: ``not
+    confirmed``), else ``text`` unchanged. So texts kept in English (the record's language) are
+    shown in the reader's."""
+    lang = current()
+    if not text or lang == "en":
+        return text
+    found = gettext(text)
+    if found != text:
+        return found
+    for template, percent, pattern in _templates(lang):
+        m = pattern.fullmatch(text)
+        if m is not None:
+            values = {k: translate_text(v) for k, v in m.groupdict().items()}
+            translated = catalogue(lang).gettext(template)
+            return translated % values if percent else translated.format(**values)
+    return text
 
 
 def gettext_lazy(message: str) -> str:

@@ -53,3 +53,20 @@ def test_the_language_is_chosen_by_a_block_and_restored_after_it() -> None:
         pass
     assert i18n.check_language("zh-hans") == i18n.check_language("zh_Hans") == "zh"
     assert i18n.normalize("en-gb") == "en"
+
+
+def test_a_stored_english_finding_is_shown_in_the_readers_language() -> None:
+    """Edit-check findings are stored in English (the record); a Chinese reader sees the
+    catalogue's translation of the message they were made from, with the same values (and a
+    value the catalogue knows translated too); text made from no message stays as it is."""
+    stored = "grade 5 AE 'Fever' but no death event"
+    with i18n.language("zh"):
+        assert i18n.translate_text(stored) == "5 级 AE“发热”，但无死亡事件"
+        assert (
+            i18n.translate_text("infusion 9 but 8 planned (day-28 response not confirmed)")
+            == "第 9 次输注，但计划为 8 次（第 28 天疗效 未确认）"
+        )
+        assert i18n.translate_text("I1 age 13-70") == "I1 age 13-70"  # not a whole message
+        assert i18n.translate_text("age 13-70") == "年龄 13-70 岁"  # a criterion, {name} style
+        assert i18n.translate_text("Please check the source") == "Please check the source"
+    assert i18n.translate_text(stored) == stored  # English: unchanged

@@ -34,6 +34,7 @@ from gvhdtrial.capture.response import (
 )
 from gvhdtrial.data import consistency
 from gvhdtrial.data.model import DATE_RULES, TABLES_BY_NAME, DateRule, Field
+from gvhdtrial.i18n import N_
 from gvhdtrial.protocol import lower_gi_stage, methylprednisolone_mg
 from gvhdtrial.protocol.staging import UMOL_PER_L_PER_MG_DL
 from gvhdtrial.protocol.treatment import (
@@ -337,11 +338,16 @@ def _ae_grade5_needs_death(record: PatientRecord) -> Iterator[Finding]:
         if ae.get("grade") != 5:
             continue
         if death is None:
-            yield _finding("AE-G5-DEATH", f"grade 5 AE {ae.get('term')!r} but no death event", ae)
+            yield _finding(
+                "AE-G5-DEATH",
+                N_("grade 5 AE '%(term)s' but no death event") % {"term": ae.get("term")},
+                ae,
+            )
         elif (onset := _date(ae.get("onset_date"))) is not None and onset > death:
             yield _finding(
                 "AE-G5-DEATH",
-                f"grade 5 AE {ae.get('term')!r} starts {onset}, after the death on {death}",
+                N_("grade 5 AE '%(term)s' starts %(onset)s, after the death on %(death)s")
+                % {"term": ae.get("term"), "onset": onset, "death": death},
                 ae,
             )
 
@@ -356,7 +362,10 @@ def _ae_fatal_is_grade5(record: PatientRecord) -> Iterator[Finding]:
         grade, outcome = ae.get("grade"), ae.get("outcome")
         if consistency.fatal_disagrees_with_grade(grade, outcome):
             yield _finding(
-                "AE-FATAL-G5", f"grade {grade} with outcome {outcome!r}: a fatal AE is grade 5", ae
+                "AE-FATAL-G5",
+                N_("grade %(grade)s with outcome '%(outcome)s': a fatal AE is grade 5")
+                % {"grade": grade, "outcome": outcome},
+                ae,
             )
 
 
@@ -370,7 +379,11 @@ def _ae_serious(record: PatientRecord) -> Iterator[Finding]:
         grade = ae.get("grade")
         serious_grade = isinstance(grade, int) and grade >= THRESHOLDS["serious_from_grade"]
         if serious_grade and ae.get("serious") is False:
-            yield _finding("AE-SERIOUS-GRADE", f"grade {grade} AE not marked serious", ae)
+            yield _finding(
+                "AE-SERIOUS-GRADE",
+                N_("grade %(grade)s AE not marked serious") % {"grade": grade},
+                ae,
+            )
 
 
 @_check(
@@ -383,7 +396,12 @@ def _ae_soc(record: PatientRecord) -> Iterator[Finding]:
         term, soc = ae.get("term"), ae.get("soc")
         expected = consistency.expected_soc(term, soc)
         if expected is not None:
-            yield _finding("AE-SOC-TERM", f"{term!r} belongs to {expected!r}, not {soc!r}", ae)
+            yield _finding(
+                "AE-SOC-TERM",
+                N_("'%(term)s' belongs to '%(expected)s', not '%(soc)s'")
+                % {"term": term, "expected": expected, "soc": soc},
+                ae,
+            )
 
 
 @_check(
@@ -398,9 +416,17 @@ def _infusion_interval(record: PatientRecord) -> Iterator[Finding]:
         if gap < THRESHOLDS["min_days_between_infusions"]:
             yield _finding(
                 "INF-INTERVAL",
-                f"infusion {after['infusion_number']} on {after['date']} is {gap} day(s) after "
-                f"infusion {before['infusion_number']}; at least "
-                f"{THRESHOLDS['min_days_between_infusions']:g} days apart",
+                N_(
+                    "infusion %(after)s on %(date)s is %(gap)s day(s) after infusion %(before)s; "
+                    "at least %(min)s days apart"
+                )
+                % {
+                    "after": after["infusion_number"],
+                    "date": after["date"],
+                    "gap": gap,
+                    "before": before["infusion_number"],
+                    "min": f"{THRESHOLDS['min_days_between_infusions']:g}",
+                },
                 after,
             )
 
@@ -416,14 +442,19 @@ def _infusion_sequence(record: PatientRecord) -> Iterator[Finding]:
     for number, n in counts.items():
         if n > 1:
             row = next(i for i in rows if i["infusion_number"] == number)
-            yield _finding("INF-SEQUENCE", f"infusion {number} is recorded {n} times", row)
+            yield _finding(
+                "INF-SEQUENCE",
+                N_("infusion %(number)s is recorded %(n)s times") % {"number": number, "n": n},
+                row,
+            )
     numbers = sorted(counts)
     missing = sorted(set(range(1, (numbers[-1] if numbers else 0) + 1)) - set(numbers))
     if missing:
         last = rows[-1]
         yield _finding(
             "INF-SEQUENCE",
-            f"infusion {last['infusion_number']} recorded but not {', '.join(map(str, missing))}",
+            N_("infusion %(number)s recorded but not %(missing)s")
+            % {"number": last["infusion_number"], "missing": ", ".join(map(str, missing))},
             last,
         )
 
@@ -439,8 +470,12 @@ def _infusion_planned(record: PatientRecord) -> Iterator[Finding]:
         if row["infusion_number"] > limit:
             yield _finding(
                 "INF-PLANNED",
-                f"infusion {row['infusion_number']} but {limit:g} planned "
-                f"(day-28 response {record.day28_response or 'not confirmed'})",
+                N_("infusion %(number)s but %(limit)s planned (day-28 response %(response)s)")
+                % {
+                    "number": row["infusion_number"],
+                    "limit": f"{limit:g}",
+                    "response": record.day28_response or N_("not confirmed"),
+                },
                 row,
             )
 
@@ -456,8 +491,12 @@ def _kit_once(record: PatientRecord) -> Iterator[Finding]:
         kit, row = kits[index]
         yield _finding(
             "INF-KIT-ONCE",
-            f"kit {kit} is recorded for infusion {kits[first][1]['infusion_number']} and "
-            f"{row['infusion_number']}",
+            N_("kit %(kit)s is recorded for infusion %(first)s and %(number)s")
+            % {
+                "kit": kit,
+                "first": kits[first][1]["infusion_number"],
+                "number": row["infusion_number"],
+            },
             row,
         )
 
@@ -472,7 +511,10 @@ def _bags_match_kits(record: PatientRecord) -> Iterator[Finding]:
         bags, kits = row.get("bags"), _kits(row)
         if consistency.bags_disagree_with_kits(bags, kits):
             yield _finding(
-                "INF-BAGS-KITS", f"{bags} bag(s) but {len(kits)} kit number(s) recorded", row
+                "INF-BAGS-KITS",
+                N_("%(bags)s bag(s) but %(kits)s kit number(s) recorded")
+                % {"bags": bags, "kits": len(kits)},
+                row,
             )
 
 
@@ -493,8 +535,16 @@ def _dose(record: PatientRecord) -> Iterator[Finding]:
         if abs(given - expected) > THRESHOLDS["dose_tolerance_1e6_per_kg"] + 0.005:
             yield _finding(
                 "INF-DOSE",
-                f"{given:g} x 10^6 cells/kg recorded; {bags} bag(s) for {weight:g} kg deliver "
-                f"{expected:.2f}",
+                N_(
+                    "%(given)s x 10^6 cells/kg recorded; %(bags)s bag(s) for %(weight)s kg deliver "
+                    "%(expected)s"
+                )
+                % {
+                    "given": f"{given:g}",
+                    "bags": bags,
+                    "weight": f"{weight:g}",
+                    "expected": f"{expected:.2f}",
+                },
                 row,
             )
 
@@ -520,8 +570,11 @@ def _reaction_has_ae(record: PatientRecord) -> Iterator[Finding]:
         if not related:
             yield _finding(
                 "INF-REACTION-AE",
-                f"infusion {row.get('infusion_number')} on {day} had a reaction but no "
-                "infusion-related AE is recorded",
+                N_(
+                    "infusion %(number)s on %(day)s had a reaction but no infusion-related AE is "
+                    "recorded"
+                )
+                % {"number": row.get("infusion_number"), "day": day},
                 row,
             )
 
@@ -536,7 +589,7 @@ def _stageable(record: PatientRecord) -> Iterator[Finding]:
         try:
             measurements_of(row)
         except (ValueError, TypeError) as exc:
-            yield _finding("ASM-STAGEABLE", f"cannot be staged: {exc}", row)
+            yield _finding("ASM-STAGEABLE", N_("cannot be staged: %(error)s") % {"error": exc}, row)
 
 
 @_check(
@@ -552,14 +605,18 @@ def _bilirubin_unit(record: PatientRecord) -> Iterator[Finding]:
         if unit == "mg/dL" and value > THRESHOLDS["bilirubin_max_plausible_mg_dl"]:
             yield _finding(
                 "ASM-BILI-UNIT",
-                f"bilirubin {value:g} mg/dL is implausible ({value * UMOL_PER_L_PER_MG_DL:.0f} "
-                "umol/L); was it measured in umol/L?",
+                N_(
+                    "bilirubin %(value)s mg/dL is implausible (%(umol)s umol/L); "
+                    "was it measured in umol/L?"
+                )
+                % {"value": f"{value:g}", "umol": f"{value * UMOL_PER_L_PER_MG_DL:.0f}"},
                 row,
             )
         if unit == "umol/L" and 0 < value < THRESHOLDS["bilirubin_min_plausible_umol_l"]:
             yield _finding(
                 "ASM-BILI-UNIT",
-                f"bilirubin {value:g} umol/L is implausibly low; was it measured in mg/dL?",
+                N_("bilirubin %(value)s umol/L is implausibly low; was it measured in mg/dL?")
+                % {"value": f"{value:g}"},
                 row,
             )
 
@@ -588,9 +645,16 @@ def _stool_both(record: PatientRecord) -> Iterator[Finding]:
         if by_volume != by_episodes:
             yield _finding(
                 "ASM-STOOL-BOTH",
-                f"volume {volume:g} mL/day gives lower GI stage {by_volume}, "
-                f"{episodes:g} episodes/day stage {by_episodes}: staged by volume "
-                f"(stage {by_volume})",
+                N_(
+                    "volume %(volume)s mL/day gives lower GI stage %(by_volume)s, %(episodes)s "
+                    "episodes/day stage %(by_episodes)s: staged by volume (stage %(by_volume)s)"
+                )
+                % {
+                    "volume": f"{volume:g}",
+                    "by_volume": by_volume,
+                    "episodes": f"{episodes:g}",
+                    "by_episodes": by_episodes,
+                },
                 row,
                 severity="warning",
             )
@@ -610,8 +674,15 @@ def _weight_change(record: PatientRecord) -> Iterator[Finding]:
         if weight and abs(weight - base) / base > THRESHOLDS["weight_change_fraction"]:
             yield _finding(
                 "ASM-WEIGHT",
-                f"weight {weight:g} kg differs by more than "
-                f"{THRESHOLDS['weight_change_fraction']:.0%} from the screening weight {base:g} kg",
+                N_(
+                    "weight %(weight)s kg differs by more than %(fraction)s "
+                    "from the screening weight %(base)s kg"
+                )
+                % {
+                    "weight": f"{weight:g}",
+                    "base": f"{base:g}",
+                    "fraction": f"{THRESHOLDS['weight_change_fraction']:.0%}",
+                },
                 row,
                 severity="warning",
             )
@@ -650,7 +721,11 @@ def _visit_once(record: PatientRecord) -> Iterator[Finding]:
     for row in record.assessments:
         visit = row.get("visit")
         if visit and visit != "unscheduled" and counts[visit] > 1:
-            yield _finding("ASM-VISIT-ONCE", f"visit {visit} has {counts[visit]} assessments", row)
+            yield _finding(
+                "ASM-VISIT-ONCE",
+                N_("visit %(visit)s has %(n)s assessments") % {"visit": visit, "n": counts[visit]},
+                row,
+            )
 
 
 @_check(
@@ -672,8 +747,16 @@ def _response_window(record: PatientRecord) -> Iterator[Finding]:
             target = visit_target_date(record, visit, rule)
             yield _finding(
                 "RESP-WINDOW",
-                f"{visit} response {row.get('confirmed')} but no assessment within "
-                f"{rule.window_days} days of {target}",
+                N_(
+                    "%(visit)s response %(response)s but no assessment within %(days)s days of "
+                    "%(date)s"
+                )
+                % {
+                    "visit": visit,
+                    "response": row.get("confirmed"),
+                    "days": rule.window_days,
+                    "date": target,
+                },
                 row,
             )
 
@@ -689,7 +772,8 @@ def _response_override(record: PatientRecord) -> Iterator[Finding]:
         if confirmed and computed and confirmed != computed and _missing(row.get("reason")):
             yield _finding(
                 "RESP-OVERRIDE",
-                f"{row.get('visit')}: computed {computed}, confirmed {confirmed} without a reason",
+                N_("%(visit)s: computed %(computed)s, confirmed %(confirmed)s without a reason")
+                % {"visit": row.get("visit"), "computed": computed, "confirmed": confirmed},
                 row,
             )
 
@@ -709,12 +793,16 @@ def _response_nr_rule(record: PatientRecord) -> Iterator[Finding]:
         computed = compute_response(record, visit, rule=rule)
         if computed.died:
             yield _finding(
-                "RESP-NR-RULE", f"{visit}: patient died on {record.death_date}; NR by rule", row
+                "RESP-NR-RULE",
+                N_("%(visit)s: patient died on %(date)s; NR by rule")
+                % {"visit": visit, "date": record.death_date},
+                row,
             )
         elif computed.salvage:
             yield _finding(
                 "RESP-NR-RULE",
-                f"{visit}: salvage agent from {salvage_date(record)}; NR by rule",
+                N_("%(visit)s: salvage agent from %(date)s; NR by rule")
+                % {"visit": visit, "date": salvage_date(record)},
                 row,
             )
 
@@ -727,7 +815,7 @@ def _response_nr_rule(record: PatientRecord) -> Iterator[Finding]:
 def _no_ruxolitinib(record: PatientRecord) -> Iterator[Finding]:
     for row in record.therapies:
         if row.get("role") == "second_line" and row.get("agent") == "ruxolitinib":
-            yield _finding("THER-NO-RUX", "ruxolitinib may not be the second-line agent", row)
+            yield _finding("THER-NO-RUX", N_("ruxolitinib may not be the second-line agent"), row)
 
 
 @_check(
@@ -740,12 +828,15 @@ def _therapy_counts(record: PatientRecord) -> Iterator[Finding]:
     salvage = [t for t in record.therapies if t.get("role") == "salvage"]
     if len({t.get("agent") for t in second}) > 1:
         yield _finding(
-            "THER-SECOND-LINE", f"{len(second)} second-line agents; one allowed", second[-1]
+            "THER-SECOND-LINE",
+            N_("%(n)s second-line agents; one allowed") % {"n": len(second)},
+            second[-1],
         )
     if len({t.get("agent") for t in salvage}) > THRESHOLDS["max_salvage_agents"]:
         yield _finding(
             "THER-SECOND-LINE",
-            f"{len(salvage)} salvage agents; at most {THRESHOLDS['max_salvage_agents']:g}",
+            N_("%(n)s salvage agents; at most %(max)s")
+            % {"n": len(salvage), "max": f"{THRESHOLDS['max_salvage_agents']:g}"},
             salvage[-1],
         )
 
@@ -758,7 +849,9 @@ def _therapy_counts(record: PatientRecord) -> Iterator[Finding]:
 def _one_death(record: PatientRecord) -> Iterator[Finding]:
     deaths = [e for e in record.events if e.get("event_type") == "death"]
     for index, _ in consistency.repeats(record.patient_id for _ in deaths):
-        yield _finding("EVT-ONE-DEATH", f"{len(deaths)} death events recorded", deaths[index])
+        yield _finding(
+            "EVT-ONE-DEATH", N_("%(n)s death events recorded") % {"n": len(deaths)}, deaths[index]
+        )
 
 
 @_check(
@@ -790,7 +883,8 @@ def _steroid_start(record: PatientRecord) -> Iterator[Finding]:
     if not low <= per_kg <= high:
         yield _finding(
             "STER-START-DOSE",
-            f"starting dose {per_kg:.2f} mg/kg/day methylprednisolone equivalent; expected 1-2",
+            N_("starting dose %(dose)s mg/kg/day methylprednisolone equivalent; expected 1-2")
+            % {"dose": f"{per_kg:.2f}"},
             first[0],
             severity="warning",
         )
@@ -828,7 +922,9 @@ def check_kits_across_patients(records: Iterable[PatientRecord]) -> list[Finding
                 if kit in owner and owner[kit] != record.patient_id:
                     out.append(
                         _finding(
-                            "INF-KIT-ONCE", f"kit {kit} is also recorded for another patient", row
+                            "INF-KIT-ONCE",
+                            N_("kit %(kit)s is also recorded for another patient") % {"kit": kit},
+                            row,
                         )
                     )
                 owner.setdefault(kit, record.patient_id)

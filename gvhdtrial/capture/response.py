@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from gvhdtrial.capture.assessed import is_assessed
 from gvhdtrial.capture.record import PatientRecord, Row
+from gvhdtrial.i18n import N_
 from gvhdtrial.protocol import Measurements, OrganStages, overall_grade
 from gvhdtrial.protocol import stage_organs as _stage_organs
 from gvhdtrial.protocol.visits import (
@@ -162,23 +163,24 @@ def compute_response(
     when = None if chosen is None else chosen.date
     grade = None if stages is None else overall_grade(stages)
     reasons = {
-        BASIS_ASSESSED: f"{result.response} against baseline",
-        BASIS_DIED: f"NR by rule: died on {record.death_date}",
-        BASIS_SALVAGE: f"NR by rule: salvage agent from {salvage}",
+        BASIS_ASSESSED: N_("%(response)s against baseline") % {"response": result.response},
+        BASIS_DIED: N_("NR by rule: died on %(date)s") % {"date": record.death_date},
+        BASIS_SALVAGE: N_("NR by rule: salvage agent from %(date)s") % {"date": salvage},
         BASIS_NO_BASELINE: (
-            "no baseline assessment"
+            N_("no baseline assessment")
             if base is None
-            else "baseline not assessed or cannot be staged"
+            else N_("baseline not assessed or cannot be staged")
         ),
         BASIS_NO_ORIGIN: (
-            "no infusion recorded yet"
+            N_("no infusion recorded yet")
             if rule.time_origin == "first_infusion"
-            else "not randomized yet"
+            else N_("not randomized yet")
         ),
-        BASIS_PENDING: f"no assessment within {rule.window_days} days of {target}",
+        BASIS_PENDING: N_("no assessment within %(days)s days of %(date)s")
+        % {"days": rule.window_days, "date": target},
         BASIS_IMPUTED: (
-            f"NR by non-responder imputation: no assessment within {rule.window_days} days "
-            f"of {target}"
+            N_("NR by non-responder imputation: no assessment within %(days)s days of %(date)s")
+            % {"days": rule.window_days, "date": target}
         ),
     }
     reason = reasons.get(result.basis, result.basis)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Final, NamedTuple
 
+from gvhdtrial.i18n import N_
 from gvhdtrial.protocol._validation import require_bool, require_int, require_non_negative
 from gvhdtrial.protocol.grading import ROMAN_GRADE, overall_grade
 from gvhdtrial.protocol.staging import OrganStages
@@ -163,9 +164,12 @@ class Criterion(NamedTuple):
 def _grade_failure(candidate: Candidate, rules: EligibilityRules) -> str | None:
     grade = candidate.magic_grade
     if grade is None:
-        return "aGVHD grade not recorded (give organ stages or the MAGIC grade)"
+        return N_("aGVHD grade not recorded (give organ stages or the MAGIC grade)")
     if grade < rules.min_grade:
-        return f"MAGIC grade {ROMAN_GRADE[grade]}; grade {ROMAN_GRADE[rules.min_grade]}-IV required"
+        return N_("MAGIC grade %(grade)s; grade %(min)s-IV required") % {
+            "grade": ROMAN_GRADE[grade],
+            "min": ROMAN_GRADE[rules.min_grade],
+        }
     return None
 
 
@@ -174,19 +178,22 @@ def _creatinine_clearance_failure(candidate: Candidate, rules: EligibilityRules)
     minimum = rules.min_creatinine_clearance_ml_min
     if clearance is None or clearance >= minimum:
         return None
-    return f"creatinine clearance {clearance:g} mL/min; >= {minimum:g} mL/min required"
+    return N_("creatinine clearance %(crcl)s mL/min; >= %(min)s mL/min required") % {
+        "crcl": f"{clearance:g}",
+        "min": f"{minimum:g}",
+    }
 
 
 def _organ_failure(candidate: Candidate, rules: EligibilityRules) -> str | None:
     if not rules.required_organs:
         return None
     if candidate.stages is None:
-        return "organ stages not recorded"
+        return N_("organ stages not recorded")
     stages = candidate.stages
     involved = {"skin": stages.skin > 0, "liver": stages.liver > 0, "gut": stages.gut > 0}
     if any(involved[o] for o in rules.required_organs):
         return None
-    return f"no {' or '.join(rules.required_organs)} involvement"
+    return N_("no %(organs)s involvement") % {"organs": " or ".join(rules.required_organs)}
 
 
 def _when(condition: bool, reason: str) -> str | None:
@@ -204,119 +211,129 @@ SCREENING_FLAGS: Final[tuple[str, ...]] = tuple(
 ELIGIBILITY_CRITERIA: Final = (
     Criterion(
         "I1",
-        "age {min_age}-{max_age}",
+        N_("age {min_age}-{max_age}"),
         lambda c, r: _when(
             not r.min_age_years <= c.age_years <= r.max_age_years,
-            f"age {c.age_years}; {r.min_age_years}-{r.max_age_years} years required",
+            N_("age %(age)s; %(min)s-%(max)s years required")
+            % {"age": c.age_years, "min": r.min_age_years, "max": r.max_age_years},
         ),
     ),
     Criterion(
         "I2a",
-        "haematologic malignancy",
-        lambda c, r: _when(not c.haematologic_malignancy, "no haematologic malignancy"),
+        N_("haematologic malignancy"),
+        lambda c, r: _when(not c.haematologic_malignancy, N_("no haematologic malignancy")),
     ),
     Criterion(
         "I2b",
-        "first allogeneic HSCT",
-        lambda c, r: _when(not c.first_allo_hsct, "not the first allogeneic HSCT"),
+        N_("first allogeneic HSCT"),
+        lambda c, r: _when(not c.first_allo_hsct, N_("not the first allogeneic HSCT")),
     ),
     Criterion(
         "I2c",
-        "steroid-refractory aGVHD",
-        lambda c, r: _when(not c.steroid_refractory, "aGVHD is not steroid-refractory"),
+        N_("steroid-refractory aGVHD"),
+        lambda c, r: _when(not c.steroid_refractory, N_("aGVHD is not steroid-refractory")),
     ),
-    Criterion("I2d", "aGVHD grade {min_grade}-IV", _grade_failure),
-    Criterion("I2e", "{organs} involvement", _organ_failure),
+    Criterion("I2d", N_("aGVHD grade {min_grade}-IV"), _grade_failure),
+    Criterion("I2e", N_("{organs} involvement"), _organ_failure),
     Criterion(
         "I3",
-        "trial agent within {max_days} days of enrolment",
+        N_("trial agent within {max_days} days of enrolment"),
         lambda c, r: _when(
             c.days_enrolment_to_first_infusion > r.max_days_enrolment_to_first_infusion,
-            f"first infusion planned {c.days_enrolment_to_first_infusion} days after enrolment; "
-            f"at most {r.max_days_enrolment_to_first_infusion} allowed",
+            N_("first infusion planned %(days)s days after enrolment; at most %(max)s allowed")
+            % {
+                "days": c.days_enrolment_to_first_infusion,
+                "max": r.max_days_enrolment_to_first_infusion,
+            },
         ),
     ),
     Criterion(
         "I4",
-        "written informed consent",
-        lambda c, r: _when(not c.consent_signed, "written informed consent not signed"),
+        N_("written informed consent"),
+        lambda c, r: _when(not c.consent_signed, N_("written informed consent not signed")),
     ),
     Criterion(
         "E1a",
-        "uncontrolled infection",
-        lambda c, r: _when(c.uncontrolled_infection, "uncontrolled infection in the last 6 months"),
+        N_("uncontrolled infection"),
+        lambda c, r: _when(
+            c.uncontrolled_infection, N_("uncontrolled infection in the last 6 months")
+        ),
     ),
     Criterion(
         "E1b",
-        "pulmonary arterial hypertension",
-        lambda c, r: _when(c.pulmonary_arterial_hypertension, "pulmonary arterial hypertension"),
+        N_("pulmonary arterial hypertension"),
+        lambda c, r: _when(
+            c.pulmonary_arterial_hypertension, N_("pulmonary arterial hypertension")
+        ),
     ),
     Criterion(
         "E1c",
-        "heart failure NYHA {nyha}",
+        N_("heart failure NYHA {nyha}"),
         lambda c, r: _when(
             c.nyha_class in r.excluded_nyha_classes,
-            f"heart failure NYHA class {c.nyha_class}",
+            N_("heart failure NYHA class %(nyha)s") % {"nyha": c.nyha_class},
         ),
     ),
     Criterion(
         "E1d",
-        "acute myocardial infarction",
-        lambda c, r: _when(c.acute_myocardial_infarction, "acute myocardial infarction"),
+        N_("acute myocardial infarction"),
+        lambda c, r: _when(c.acute_myocardial_infarction, N_("acute myocardial infarction")),
     ),
     Criterion(
         "E1e",
-        "refractory hypertension",
-        lambda c, r: _when(c.refractory_hypertension, "refractory hypertension"),
+        N_("refractory hypertension"),
+        lambda c, r: _when(c.refractory_hypertension, N_("refractory hypertension")),
     ),
     Criterion(
         "E1f",
-        "creatinine clearance < {min_crcl} mL/min",
+        N_("creatinine clearance < {min_crcl} mL/min"),
         _creatinine_clearance_failure,
     ),
     Criterion(
         "E1g",
-        "severe hepatic VOD/SOS",
-        lambda c, r: _when(c.severe_vod_sos, "severe veno-occlusive disease / SOS"),
+        N_("severe hepatic VOD/SOS"),
+        lambda c, r: _when(c.severe_vod_sos, N_("severe veno-occlusive disease / SOS")),
     ),
     Criterion(
         "E1h",
-        "other life-threatening or interfering condition",
+        N_("other life-threatening or interfering condition"),
         lambda c, r: _when(
             c.other_life_threatening_condition,
-            "other life-threatening condition or one interfering with trial evaluation",
+            N_("other life-threatening condition or one interfering with trial evaluation"),
         ),
     ),
     Criterion(
         "E2a",
-        "gut transplant-associated thrombotic microangiopathy",
-        lambda c, r: _when(c.gut_ta_tma, "gut TA-TMA"),
+        N_("gut transplant-associated thrombotic microangiopathy"),
+        lambda c, r: _when(c.gut_ta_tma, N_("gut TA-TMA")),
     ),
     Criterion(
         "E2b",
-        "gastrointestinal infection",
-        lambda c, r: _when(c.gi_infection, "gastrointestinal infection"),
+        N_("gastrointestinal infection"),
+        lambda c, r: _when(c.gi_infection, N_("gastrointestinal infection")),
     ),
     Criterion(
         "E3",
-        "active malignant solid tumour within 5 years",
+        N_("active malignant solid tumour within 5 years"),
         lambda c, r: _when(
             c.active_solid_tumour_within_5_years,
-            "active malignant solid tumour within the last 5 years",
+            N_("active malignant solid tumour within the last 5 years"),
         ),
     ),
     Criterion(
         "E4",
-        "severe allergy to blood products or allogeneic proteins",
+        N_("severe allergy to blood products or allogeneic proteins"),
         lambda c, r: _when(
             c.severe_allergy_to_blood_products,
-            "history of severe allergy to blood products or allogeneic proteins",
+            N_("history of severe allergy to blood products or allogeneic proteins"),
         ),
     ),
     Criterion(
         "E5",
-        "mental or neurological disorder",
-        lambda c, r: _when(c.mental_or_neurological_disorder, "mental or neurological disorder"),
+        N_("mental or neurological disorder"),
+        lambda c, r: _when(
+            c.mental_or_neurological_disorder, N_("mental or neurological disorder")
+        ),
     ),
 )
 

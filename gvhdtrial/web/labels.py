@@ -66,6 +66,20 @@ LABELS: dict[str, str] = {
     # day 0 of the visit calendar
     "first infusion": _("first infusion"),
     "randomization": _("randomization"),
+    "randomization (provisional)": _("randomization (provisional)"),
+    # record status cells (gvhdtrial.web.crf.status)
+    "empty": _("empty"),
+    "incomplete": _("incomplete"),
+    "complete": _("complete"),
+    "query": _("open query"),
+    "locked": _("locked"),
+    # fields of the investigator's response confirmation (not a data-model table)
+    "responses.confirmed": _("confirmed response"),
+    "responses.reason": _("reason for the override"),
+    # kit places, token states
+    "depot": _("depot"),
+    "active": _("active"),
+    "revoked": _("revoked"),
     # visits
     "screening": _("screening"),
     "steroid_start": _("steroid start"),

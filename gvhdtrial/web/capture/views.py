@@ -100,7 +100,7 @@ def exports(request: HttpRequest) -> HttpResponse:
         )
     if actor.role in READ_ONLY_ROLES:
         return error_page(
-            request, 403, "The monitor reviews data in the service and does not export it."
+            request, 403, _("The monitor reviews data in the service and does not export it.")
         )
     unblinded_allowed = may_export_unblinded(actor)
     if request.method == "POST":

@@ -178,7 +178,9 @@ def _field(table: str, field: str) -> str:
     try:
         return field_label(table, field) if field else ""
     except KeyError:
-        return field.replace("_", " ")
+        from gvhdtrial.web.labels import LABELS
+
+        return str(LABELS.get(f"{table}.{field}", field.replace("_", " ")))
 
 
 def _transition(actor: Actor, query_id: int, action: str, text: str, to: str) -> Query:

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gvhdtrial.web.sites.accounts import MAX_TOKEN_DAYS
 from gvhdtrial.web.sites.models import Site
-from gvhdtrial.web.sites.roles import Role
+from gvhdtrial.web.sites.roles import ROLE_LABELS, Role
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]  # lazy: shown in the page language
 
 
 def _site_choices() -> list[tuple[str, str]]:

@@ -19,8 +19,9 @@ def label(code: object) -> str:
 
 @register.filter
 def core_translate(text: object) -> str:
-    """A string of the data model, analysis or protocol in the page's language."""
-    return i18n.gettext(str(text)) if text is not None else ""
+    """A string of the data model, analysis or protocol in the page's language (also a text made
+    from a ``%(name)s`` message: an edit check's finding, a computed response's reason)."""
+    return i18n.translate_text(str(text)) if text is not None else ""
 
 
 @register.filter
