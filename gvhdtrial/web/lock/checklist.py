@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from gvhdtrial.capture import trial_response_rule
 from gvhdtrial.web.capture.models import Assessment, Baseline
+from gvhdtrial.web.labels import label
 from gvhdtrial.web.patients.models import Patient
 from gvhdtrial.web.queries.models import Query
 
@@ -59,14 +60,22 @@ def _missing_forms(randomized: list[Patient], today: dt.date) -> list[tuple[str,
     return out
 
 
+def _query_text(query: Query) -> str:
+    """An automatic query's finding in the reader's language; a typed question as typed."""
+    from gvhdtrial.i18n import translate_text
+
+    return translate_text(query.message) if query.automatic else query.message
+
+
 def lock_checklist(today: dt.date | None = None) -> list[ChecklistItem]:
     """Every item with its count and its first :data:`LISTED` entries (text, link)."""
     from gvhdtrial.web.crf import casebook, sdv
+    from gvhdtrial.web.crf.services import TITLES
 
     today = today or dt.date.today()
     open_queries = Query.objects.filter(status__in=("open", "answered")).select_related("patient")
     queries = [
-        (f"{q.patient.code}: {q.message[:120]} ({q.status})", f"/queries/{q.pk}/")
+        (f"{q.patient.code}: {_query_text(q)[:120]} ({label(q.status)})", f"/queries/{q.pk}/")
         for q in open_queries.order_by("patient__code", "id")[:LISTED]
     ]
     randomized = list(
@@ -85,7 +94,7 @@ def lock_checklist(today: dt.date | None = None) -> list[ChecklistItem]:
     ]  # fmt: skip
     marks = sdv.marks_of(ids)
     unverified = [
-        (f"{codes[pid]}: {slug} #{obj.pk}", f"/patients/{pid}/crf/{slug}/{obj.pk}/")
+        (f"{codes[pid]}: {TITLES[slug]} #{obj.pk}", f"/patients/{pid}/crf/{slug}/{obj.pk}/")
         for pid, rows in sorted(sdv.form_rows(ids).items(), key=lambda kv: codes[kv[0]])
         for slug, obj in rows
         if sdv.row_state(obj, marks) != sdv.VERIFIED
