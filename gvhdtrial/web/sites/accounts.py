@@ -224,7 +224,9 @@ def note_expired_use(token_id: int) -> None:
 def _ip(request: HttpRequest | None) -> str:
     from gvhdtrial.web.sites.auth import client_ip
 
-    return client_ip(request) if request is not None else "command line"
+    if request is None:
+        return "command line"
+    return client_ip(request) or "unknown"
 
 
 def _on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

@@ -61,12 +61,21 @@ def _lockout_message() -> str:
     )
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The client's address: behind the TLS proxy, the address that proxy appended last to
-    ``X-Forwarded-For`` (entries to its left come from the client and can be forged)."""
+    ``X-Forwarded-For`` (entries to its left come from the client and can be forged). None
+    when there is no valid address (a request made in-process): django-axes stores it in an
+    IP address column, which PostgreSQL refuses anything else for."""
+    import ipaddress
+
     if settings.BEHIND_TLS and (forwarded := request.META.get("HTTP_X_FORWARDED_FOR", "")):
-        return forwarded.split(",")[-1].strip()
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+        candidate = forwarded.split(",")[-1].strip()
+    else:
+        candidate = str(request.META.get("REMOTE_ADDR") or "")
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
 
 
 def lockout_response(
