@@ -163,7 +163,13 @@ def at_field(f: Any, exc: Exception) -> int:
 
 @page()
 def crf_verify(request: HttpRequest, patient_id: int, form: str, row_id: int) -> HttpResponse:
-    """The monitor's SDV mark of one stored row (no ``field``) or of one field of it (POST)."""
+    """The monitor's SDV mark of one stored row (no ``field``) or of one field of it (POST).
+    The patient and the row are looked up first (404 for another site's patient or no such
+    row), whatever the method."""
+    patient = get_patient(request.actor, patient_id)  # type: ignore[attr-defined]
+    if form not in services.FORMS:
+        raise NotFound(_("No such form."))
+    services.get_row(patient, form, row_id)
     if request.method != "POST":
         return redirect("crf_row", patient_id=patient_id, form=form, row_id=row_id)
     field = request.POST.get("field", "")
