@@ -108,7 +108,9 @@ class Live:
             import psycopg
 
             with psycopg.connect(url) as conn:
-                return list(conn.execute(query.replace("?", "%s"), params).fetchall())
+                # psycopg's placeholders are %s: a literal % (LIKE 'x%') is written %%.
+                pg_query = query.replace("%", "%%").replace("?", "%s")
+                return list(conn.execute(pg_query, params).fetchall())
         with sqlite3.connect(self.server.home / "gvhdtrial.sqlite3") as conn:
             return list(conn.execute(query, params).fetchall())
 
