@@ -31,6 +31,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -141,7 +142,17 @@ def secs(v: float | None) -> str:
     return "not run" if v is None else f"{v:.2f}"
 
 
-def bench(n: int, seed: int, peer_max_n: int, crr_n: int, progress: Progress) -> dict[str, object]:
+def bench(
+    n: int,
+    seed: int,
+    peer_max_n: int,
+    crr_n: int,
+    progress: Progress,
+    *,
+    lifelines_full: bool = False,
+    with_r: bool = True,
+    with_fg: bool = True,
+) -> dict[str, object]:
     task = progress.add_task(f"n = {n:,}: simulating", total=None)
     d = simulate(n, seed)
     out: dict[str, object] = {"n": n}
@@ -155,13 +166,21 @@ def bench(n: int, seed: int, peer_max_n: int, crr_n: int, progress: Progress) ->
         out["cox_ours"], fit = timed(
             lambda: cox(d["time"], d["event"], X, strata=d["s"], cluster=d["id"], timefix=False)
         )
-        progress.update(task, description=f"n = {n:,}: R coxph (strata, cluster)")
-        out["cox_r"], coef_r = run_r(R_COX, csv, work)
-        out["cox_rel"] = float(np.max(np.abs(fit.coef - coef_r) / np.abs(coef_r)))  # type: ignore[attr-defined]
+        out["cox_r"], out["cox_rel"] = None, None
+        if with_r:
+            progress.update(task, description=f"n = {n:,}: R coxph (strata, cluster)")
+            out["cox_r"], coef_r = run_r(R_COX, csv, work)
+            out["cox_rel"] = float(np.max(np.abs(fit.coef - coef_r) / np.abs(coef_r)))  # type: ignore[attr-defined]
         peers = n <= peer_max_n
-        progress.update(task, description=f"n = {n:,}: lifelines, scikit-survival")
-        out["cox_lifelines"] = lifelines_cox(d) if peers else None
+        progress.update(task, description=f"n = {n:,}: lifelines (strata, cluster)")
+        out["cox_lifelines"] = lifelines_cox(d) if peers or lifelines_full else None
+        progress.update(task, description=f"n = {n:,}: scikit-survival")
         out["cox_sksurv"] = sksurv_cox(d) if peers else None
+        out["fg_ours"] = out["fg_small_ours"] = out["fg_r"] = out["fg_rel"] = None
+        out["crr_n"], out["fg_comprisk"] = 0, None
+        if not with_fg:
+            progress.remove_task(task)
+            return out
         progress.update(task, description=f"n = {n:,}: gvhdtrial fine_gray (crr SEs)")
         out["fg_ours"], _ = timed(lambda: fine_gray(d["time"], d["status"], X))
         progress.update(task, description=f"n = {n:,}: R cmprsk::crr on {crr_n:,} rows")
@@ -180,12 +199,23 @@ def bench(n: int, seed: int, peer_max_n: int, crr_n: int, progress: Progress) ->
     return out
 
 
+def opt(v: object, fmt: str) -> str:
+    return "not run" if v is None else format(v, fmt)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--peer-max-n", type=int, default=1_000_000)
     parser.add_argument("--crr-n", type=int, default=4_000)
     parser.add_argument("--seed", type=int, default=1414)
+    parser.add_argument(
+        "--lifelines-full",
+        action="store_true",
+        help="run lifelines at every n, above --peer-max-n too (about half an hour at 10^6)",
+    )
+    parser.add_argument("--no-r", action="store_true", help="skip R's coxph (42 min at 10^6)")
+    parser.add_argument("--cox-only", action="store_true", help="skip the Fine-Gray fits")
     args = parser.parse_args()
     console = Console(width=160)
     rows = []
@@ -193,7 +223,18 @@ def main() -> int:
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     ) as progress:
         for n in args.n:
-            rows.append(bench(n, args.seed + n, args.peer_max_n, args.crr_n, progress))
+            rows.append(
+                bench(
+                    n,
+                    args.seed + n,
+                    args.peer_max_n,
+                    args.crr_n,
+                    progress,
+                    lifelines_full=args.lifelines_full,
+                    with_r=not args.no_r,
+                    with_fg=not args.cox_only,
+                )
+            )
     cox_t = Table(title="Cox, Efron, 5 covariates, 4 strata, cluster-robust SE (seconds)")
     for c in [
         "n",
@@ -221,21 +262,23 @@ def main() -> int:
     ]:
         fg_t.add_column(c, justify="right")
     for r in rows:
-        co, cr = float(r["cox_ours"]), float(r["cox_r"])  # type: ignore[arg-type]
-        fo, fr = float(r["fg_ours"]), float(r["fg_r"])  # type: ignore[arg-type]
-        ll, sk, cp = r["cox_lifelines"], r["cox_sksurv"], r["fg_comprisk"]
+        co = float(r["cox_ours"])  # type: ignore[arg-type]
+        cr, ll, sk = r["cox_r"], r["cox_lifelines"], r["cox_sksurv"]
         cox_t.add_row(
             f"{r['n']:,}",
             f"{co:.2f}",
-            f"{cr:.2f}",
-            f"{co / cr:.3f}",
+            secs(cr),  # type: ignore[arg-type]
+            ratio(co, cr),  # type: ignore[arg-type]
             secs(ll),  # type: ignore[arg-type]
-            ratio(co, ll),
-            secs(sk),
-            ratio(co, sk),
-            f"{r['cox_rel']:.1e}",
-        )  # type: ignore[arg-type]
-        fs = float(r["fg_small_ours"])  # type: ignore[arg-type]
+            ratio(co, ll),  # type: ignore[arg-type]
+            secs(sk),  # type: ignore[arg-type]
+            ratio(co, sk),  # type: ignore[arg-type]
+            opt(r["cox_rel"], ".1e"),
+        )
+        if r["fg_ours"] is None:
+            continue
+        fo, fs, fr = (float(r[k]) for k in ("fg_ours", "fg_small_ours", "fg_r"))  # type: ignore[arg-type]
+        cp = r["fg_comprisk"]
         fg_t.add_row(
             f"{r['n']:,}",
             f"{fo:.2f}",
@@ -248,7 +291,12 @@ def main() -> int:
             f"{r['fg_rel']:.1e}",
         )
     console.print(cox_t)
-    console.print(fg_t)
+    if fg_t.row_count:
+        console.print(fg_t)
+    ran = [(int(r["n"]), float(r["cox_lifelines"])) for r in rows if r["cox_lifelines"]]  # type: ignore[arg-type]
+    for (n1, t1), (n2, t2) in pairwise(ran):
+        k = np.log(t2 / t1) / np.log(n2 / n1)
+        console.print(f"lifelines measured scaling {n1:,} -> {n2:,}: time ~ n^{k:.2f}")
     console.print(
         "targets (n = 1,000,000): Cox ours/R <= 0.5 and ours/lifelines <= 0.1; "
         "Fine-Gray <= 3 s. Times depend on the machine: compare ratios."

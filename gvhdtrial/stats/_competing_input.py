@@ -59,7 +59,8 @@ def as_labels(values: Any, n: int, name: str) -> np.ndarray:
 
 
 def as_covariates(x: Any, n: int, name: str = "X") -> tuple[FloatArray, tuple[str, ...]]:
-    """Covariate matrix (n x p) and column names (DataFrame columns, else x1..xp)."""
+    """Covariate matrix (n x p, column-major) and column names (DataFrame columns, else
+    x1..xp)."""
     columns: Sequence[Any] | None = getattr(x, "columns", None)
     series_name = getattr(x, "name", None) if columns is None and hasattr(x, "index") else None
     arr = np.asarray(x, dtype=float)
@@ -82,7 +83,8 @@ def as_covariates(x: Any, n: int, name: str = "X") -> tuple[FloatArray, tuple[st
         names = (str(series_name),)
     else:
         names = tuple(f"x{j + 1}" for j in range(arr.shape[1]))
-    return np.ascontiguousarray(arr), names
+    # column-major: each covariate contiguous (free for a DataFrame's float block)
+    return np.asfortranarray(arr), names
 
 
 def label_codes(labels: np.ndarray) -> tuple[tuple[Any, ...], np.ndarray]:

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
+from scipy import sparse
 
 FloatArray = np.ndarray
 
@@ -46,6 +48,29 @@ def _forward(v: FloatArray) -> FloatArray:
     out = np.zeros((v.shape[0] + 1, *v.shape[1:]))
     np.cumsum(v, axis=0, out=out[1:])
     return out
+
+
+def _forward_last(v: FloatArray) -> FloatArray:
+    """F[..., i] = sum_{j < i} v[..., j], with F[..., 0] = 0 (last axis, contiguous rows)."""
+    out = np.zeros((*v.shape[:-1], v.shape[-1] + 1))
+    np.cumsum(v, axis=-1, out=out[..., 1:])
+    return out
+
+
+def _backward_last(v: FloatArray) -> FloatArray:
+    """B[..., i] = sum_{j >= i} v[..., j], with B[..., n] = 0 (last axis)."""
+    out = np.zeros((*v.shape[:-1], v.shape[-1] + 1))
+    np.cumsum(v[..., ::-1], axis=-1, out=out[..., -2::-1])
+    return out
+
+
+def _tail_at_last(v: FloatArray, idx: np.ndarray) -> FloatArray:
+    """sum_{j >= idx_k} v[..., j] for strictly increasing idx (last axis): segment sums
+    between the indices, summed from the end."""
+    if idx.size == 0:
+        return np.zeros((*v.shape[:-1], 0))
+    seg = np.add.reduceat(v, idx, axis=-1)
+    return np.cumsum(seg[..., ::-1], axis=-1)[..., ::-1]
 
 
 def _tail_at(v: FloatArray, idx: np.ndarray) -> FloatArray:
@@ -74,7 +99,13 @@ class CensGroup:
         return np.concatenate((self.g_before, [0.0]))[idx]
 
 
-def censoring_group(time: FloatArray, censored: np.ndarray, presorted: bool = False) -> CensGroup:
+def censoring_group(
+    time: FloatArray,
+    censored: np.ndarray,
+    presorted: bool = False,
+    first: np.ndarray | None = None,
+) -> CensGroup:
+    """``first``: for sorted times, the index of each distinct time's first row."""
     if presorted:
         t, c = time, censored
     else:
@@ -83,7 +114,8 @@ def censoring_group(time: FloatArray, censored: np.ndarray, presorted: bool = Fa
         c = censored[order]
     n = t.size
     if presorted:
-        first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        if first is None:
+            first = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
         uniq = t[first]
     else:
         uniq, first = np.unique(t, return_index=True)
@@ -123,7 +155,19 @@ class Block:
     # lie before each event time's first at-risk row
     comp_pos: tuple[np.ndarray, ...]
     comp_before: tuple[np.ndarray, ...]
-    comp_x: tuple[FloatArray, ...]  # their covariates
+    comp_xt: tuple[FloatArray, ...]  # their covariates, p x (rows of the group)
+    comp_inv_g: tuple[FloatArray, ...]  # their 1 / G_g(T_j-)
+    event_rows: np.ndarray  # the block's rows with an event of interest
+    # segment sums as one sparse product per Newton step: row k of the at-risk matrix sums
+    # the rows j >= risk_start with first_at_risk[k] <= j < first_at_risk[k + 1] (those at
+    # risk at s_k and not at s_{k+1}); row k of the competing matrix of group g sums the
+    # competing rows of g (comp_seg_rows, block positions) with s_{k-1} <= T_j < s_k.
+    risk_start: int
+    risk_indptr: np.ndarray
+    comp_seg_rows: tuple[np.ndarray, ...]
+    comp_seg_indptr: tuple[np.ndarray, ...]
+    comp_seg_x1: tuple[FloatArray, ...]  # [1, Z] of those rows, C order
+    comp_seg_inv_g: tuple[FloatArray, ...]
     inv_g_group: tuple[FloatArray, ...]  # inv_g on the group's rows, 0 elsewhere
     sum_z_events: FloatArray  # sum of Z over the block's events of interest
 
@@ -131,7 +175,9 @@ class Block:
 @dataclass(frozen=True)
 class Design:
     time: FloatArray  # sorted (by stratum, then time)
-    x: FloatArray
+    x: FloatArray  # n x p, a view of xt
+    xt: FloatArray  # p x n, each covariate contiguous
+    x1: FloatArray  # n x (p + 1): [1, Z], C order (segment sums of r and r Z in one product)
     cov2: FloatArray | None
     tf_values: FloatArray | None  # tf at the global distinct event times, K_all x p2
     all_event_times: FloatArray
@@ -165,18 +211,25 @@ def build(
     order = np.argsort(time) if single else np.lexsort((time, strata))
     t = time[order]
     st = status[order]
-    xs = np.ascontiguousarray(x[order])
-    h = strata[order]
-    g = group[order]
+    # one covariate per contiguous row: the gathers and sums below run along rows
+    xt = np.take(np.ascontiguousarray(x.T), order, axis=1)
+    xs = xt.T
+    x1 = np.empty((t.size, xt.shape[0] + 1))
+    x1[:, 0] = 1.0
+    x1[:, 1:] = xs
+    m = int(group.max()) + 1
+    # codes of one stratum / one group need no gather
+    h = np.zeros(t.size, dtype=np.int64) if single else strata[order]
+    g = np.zeros(t.size, dtype=np.int64) if m == 1 else group[order]
     is_cens = st == cencode
     is_event = st == cause
     is_comp = ~is_cens & ~is_event
-    m = int(group.max()) + 1
-    if m == 1 and single:
-        groups = (censoring_group(t, is_cens, presorted=True),)
-        grp0 = groups[0]
+    plain = m == 1 and single  # one block whose distinct times are the group's times
+    if plain:
+        first_all = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        groups = (censoring_group(t, is_cens, presorted=True, first=first_all),)
         # G(T_j-) of each sorted row: the value at its own distinct time
-        g_subject = np.repeat(grp0.g_before, np.diff(np.r_[np.searchsorted(t, grp0.times), t.size]))
+        g_subject = np.repeat(groups[0].g_before, np.diff(np.r_[first_all, t.size]))
     else:
         groups = tuple(censoring_group(t[g == k], is_cens[g == k]) for k in range(m))
         g_subject = np.ones(t.size)
@@ -204,7 +257,8 @@ def build(
             raise ValueError("tf returned a missing or infinite value")
 
     comp_rows = np.flatnonzero(is_comp)
-    comp_rows = comp_rows[np.argsort(t[comp_rows], kind="stable")]
+    if not single:
+        comp_rows = comp_rows[np.argsort(t[comp_rows], kind="stable")]
     comp_times = t[comp_rows]
     bounds = np.flatnonzero(np.r_[True, h[1:] != h[:-1], True])
     blocks = []
@@ -218,18 +272,35 @@ def build(
         has = e_mask > 0
         et = uniq[has]
         # number of event times <= T_j: events counted up to the row's distinct time
-        n_le = np.cumsum(has)[np.cumsum(starts) - 1]
-        g_event = np.column_stack([grp.left_limit(et) for grp in groups])
+        didx = np.cumsum(starts) - 1  # each row's distinct-time index
+        n_le = np.cumsum(has)[didx]
+        if plain:
+            g_event = groups[0].g_before[has][:, None]
+        else:
+            g_event = np.column_stack([grp.left_limit(et) for grp in groups])
         gb = g[a:b]
         comp_b = is_comp[a:b]
-        cpos = [np.flatnonzero(comp_b & (gb == k)) for k in range(m)]
+        if m > 1:
+            cpos = [np.flatnonzero(comp_b & (gb == k)) for k in range(m)]
+        else:
+            cpos = [np.flatnonzero(comp_b)]
+        # competing rows of each group before each event time's first at-risk row
+        cbefore = [
+            np.concatenate(([0], np.cumsum(comp_b & (gb == k) if m > 1 else comp_b)))[first[has]]
+            for k in range(m)
+        ]
         fidx, hidx = [], []
         for grp in groups:
             u = grp.cens_times
-            # tau_h(u): the block's last time at or before u (its first time when none)
-            pos = np.searchsorted(tb, u, side="right") - 1
-            tau = tb[np.maximum(pos, 0)]
-            own = tau == u
+            if single:
+                # one block: every censoring time is a time of the block, tau_h(u) = u
+                tau = u
+                own = np.ones(u.size, dtype=bool)
+            else:
+                # tau_h(u): the block's last time at or before u (its first time when none)
+                pos = np.searchsorted(tb, u, side="right") - 1
+                tau = tb[np.maximum(pos, 0)]
+                own = tau == u
             fidx.append(
                 np.where(
                     own,
@@ -244,6 +315,23 @@ def build(
                     np.searchsorted(et, u, side="left"),
                 )
             )
+        n_le_b = n_le
+        if plain:
+            # censoring times at or before each row: counted over the distinct times
+            cens_has = np.add.reduceat(is_cens[a:b].astype(np.int64), first) > 0
+            grp_n_le: tuple[np.ndarray, ...] = (np.cumsum(cens_has)[didx],)
+        else:
+            grp_n_le = tuple(
+                np.searchsorted(grp.cens_times, tb if m == 1 else tb[gb == k], side="right")
+                for k, grp in enumerate(groups)
+            )
+        risk_start = int(first[has][0]) if has.any() else tb.size
+        seg_rows, seg_ptr = [], []
+        for cp in cpos:
+            g_of = n_le_b[cp]  # competing row j adds to s_k > T_j: k >= n_le[j]
+            keep = cp[g_of < et.size]
+            seg_rows.append(keep)
+            seg_ptr.append(np.searchsorted(n_le_b[keep], np.arange(et.size + 1), side="left"))
         blocks.append(
             Block(
                 rows=np.arange(a, b),
@@ -265,23 +353,30 @@ def build(
                 cens_fidx=tuple(fidx),
                 cens_hidx=tuple(hidx),
                 grp_rows=tuple(np.flatnonzero(gb == k) for k in range(m)),
-                grp_n_le=tuple(
-                    np.searchsorted(grp.cens_times, tb[gb == k], side="right")
-                    for k, grp in enumerate(groups)
-                ),
+                grp_n_le=grp_n_le,
                 comp_groups=tuple(int(k) for k in np.unique(gb[comp_b])),
                 comp_pos=tuple(cpos),
-                comp_before=tuple(np.searchsorted(cp, first[has], side="left") for cp in cpos),
-                comp_x=tuple(xs[a:b][cp] for cp in cpos),
+                comp_before=tuple(cbefore),
+                comp_xt=tuple(np.take(xt[:, a:b], cp, axis=1) for cp in cpos),
+                comp_inv_g=tuple(inv_g[a:b][cp] for cp in cpos),
+                event_rows=np.flatnonzero(ev),
+                risk_start=risk_start,
+                risk_indptr=np.r_[first[has], tb.size] - risk_start,
+                comp_seg_rows=tuple(seg_rows),
+                comp_seg_indptr=tuple(seg_ptr),
+                comp_seg_x1=tuple(np.ascontiguousarray(x1[a:b][k]) for k in seg_rows),
+                comp_seg_inv_g=tuple(inv_g[a:b][k] for k in seg_rows),
                 inv_g_group=tuple(
                     inv_g[a:b] if m == 1 else np.where(gb == k, inv_g[a:b], 0.0) for k in range(m)
                 ),
-                sum_z_events=xs[a:b][ev].sum(axis=0),
+                sum_z_events=xt[:, a:b] @ ev.astype(float),
             )
         )
     des = Design(
         time=t,
         x=xs,
+        xt=xt,
+        x1=x1,
         cov2=c2,
         tf_values=tf_values,
         all_event_times=all_event_times,
@@ -305,10 +400,15 @@ class Fit:
     score: FloatArray
     info: FloatArray
     s0: list[FloatArray]
-    e: list[FloatArray]
+    s1: list[FloatArray]  # K x p per block
     dl: list[FloatArray]
     r: FloatArray
     beta: FloatArray
+
+    @cached_property
+    def e(self) -> list[FloatArray]:
+        """E_k = S1_k / S0_k per block (needed only for the variance, at the estimate)."""
+        return [s1 / s0[:, None] for s0, s1 in zip(self.s0, self.s1, strict=True)]
 
 
 # ---------------------------------------------------------------- fast engine
@@ -320,16 +420,19 @@ def _group_tail(blk: Block, v: FloatArray, k: int) -> FloatArray:
     return _backward(v * (gk if v.ndim == 1 else gk[:, None]))
 
 
-def evaluate(des: Design, beta: FloatArray) -> Fit:
+def evaluate(des: Design, beta: FloatArray, loglik_only: bool = False) -> Fit:
+    """Log partial likelihood, score and information at beta (``loglik_only``: the first
+    alone, for the null model; score and information are then zeros)."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if des.cov2 is None:
-            return _evaluate_fast(des, beta)
+            return _evaluate_fast(des, beta, loglik_only)
         return _evaluate_dense(des, beta)
 
 
-def _evaluate_fast(des: Design, beta: FloatArray) -> Fit:
-    lin = des.x @ beta
-    r = np.exp(lin)
+def _evaluate_fast(des: Design, beta: FloatArray, loglik_only: bool = False) -> Fit:
+    # Covariates are held p x n (one contiguous row each), so that every product, segment
+    # sum and cumulative sum below runs along contiguous memory.
+    r = np.exp(beta @ des.xt)
     p = beta.size
     loglik = 0.0
     score = np.zeros(p)
@@ -338,67 +441,108 @@ def _evaluate_fast(des: Design, beta: FloatArray) -> Fit:
     for blk in des.blocks:
         a, b = blk.rows[0], blk.rows[-1] + 1
         rb = r[a:b]
-        xb = des.x[a:b]
-        idx = blk.first_at_risk
-        rc = rb * blk.inv_g
-        s0 = _tail_at(rb, idx)
-        s1 = _tail_at(rb[:, None] * xb, idx)
+        xtb = des.xt[:, a:b]
+        n_k = blk.event_times.size
+        if loglik_only:
+            s0 = _tail_at_last(rb, blk.first_at_risk)
+            for k in blk.comp_groups:
+                rck = rb[blk.comp_pos[k]] * blk.comp_inv_g[k]
+                s0 += blk.g_event[:, k] * _forward_last(rck)[blk.comp_before[k]]
+            s0s.append(s0)
+            dls.append(blk.d / s0)
+            loglik += float(blk.sum_z_events @ beta - np.sum(blk.d * np.log(s0)))
+            continue
+        # [S0, S1] at the event times: sums of r [1, Z] over the rows at risk (a sparse
+        # product over segments, then a sum from the last segment), plus for each censoring
+        # group G_g(s_k-) times the sums of r [1, Z] / G_g(T_j-) over the earlier
+        # competing rows of g
+        j0 = blk.risk_start
+        seg = (
+            sparse.csr_array(
+                (rb[j0:], np.arange(rb.size - j0), blk.risk_indptr), shape=(n_k, rb.size - j0)
+            )
+            @ des.x1[a + j0 : b]
+        )
+        s01 = seg
+        np.cumsum(seg[::-1], axis=0, out=s01[::-1])
         for k in blk.comp_groups:
-            # competing rows of group k only (a third of the rows or so)
-            cp, cb = blk.comp_pos[k], blk.comp_before[k]
-            rck = rc[cp]
-            gk = blk.g_event[:, k]
-            s0 = s0 + gk * _forward(rck)[cb]
-            s1 = s1 + gk[:, None] * _forward(rck[:, None] * blk.comp_x[k])[cb]
-        e = s1 / s0[:, None]
+            rows = blk.comp_seg_rows[k]
+            cseg = (
+                sparse.csr_array(
+                    (
+                        rb[rows] * blk.comp_seg_inv_g[k],
+                        np.arange(rows.size),
+                        blk.comp_seg_indptr[k],
+                    ),
+                    shape=(n_k, rows.size),
+                )
+                @ blk.comp_seg_x1[k]
+            )
+            np.cumsum(cseg, axis=0, out=cseg)
+            cseg *= blk.g_event[:, k : k + 1]
+            s01 += cseg
+        s0 = s01[:, 0]
         dl = blk.d / s0
         loglik += float(blk.sum_z_events @ beta - np.sum(blk.d * np.log(s0)))
-        score += blk.sum_z_events - (blk.d[:, None] * e).sum(axis=0)
+        # sum_k d_k E_k and sum_k d_k E_k E_k' from [S0, S1] (K x (p + 1))
+        moments = (s01 * (dl / s0)[:, None]).T @ s01
+        score += blk.sum_z_events - moments[1:, 0]
         # sum_k d_k S2_k / S0_k = sum_j r_j a_j Z_j Z_j'
-        av = _forward(dl)[blk.n_le]
+        av = _forward_last(dl)[blk.n_le]
         for k in blk.comp_groups:
-            tail = _group_tail(blk, dl, k)[blk.n_le]
-            av = av + blk.inv_g_group[k] * tail
-        wx = xb * (rb * av)[:, None]
-        info += xb.T @ wx - (e * blk.d[:, None]).T @ e
+            cp = blk.comp_pos[k]
+            tail = _backward_last(dl * blk.g_event[:, k])[blk.n_le[cp]]
+            av[cp] += blk.comp_inv_g[k] * tail
+        av *= rb
+        info += (xtb * av) @ xtb.T - moments[1:, 1:]
         s0s.append(s0)
-        es.append(e)
+        es.append(s01[:, 1:])
         dls.append(dl)
     return Fit(loglik, score, info, s0s, es, dls, r, beta)
 
 
 def influence(des: Design, fit: Fit) -> FloatArray:
-    """Per-subject score influence eta_i + psi_i (n x p, sorted order)."""
+    """Per-subject score influence eta_i + psi_i (n x p, sorted order; a view of a p x n
+    array, so each covariate's column is contiguous)."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if des.cov2 is None:
-            eta, q = _influence_fast(des, fit)
+            eta_t, q = _influence_fast(des, fit)
         else:
             eta, q = _influence_dense(des, fit)
-    return eta + _psi(des, q)
+            eta_t = np.ascontiguousarray(eta.T)
+    return _psi(des, q, out=eta_t).T
 
 
-def _psi(des: Design, q: list[list[FloatArray]]) -> FloatArray:
-    """psi_i = [i censored] Q(T_i) / pi_g(T_i) - sum_{u <= T_i} Q(u) c_g(u) / pi_g(u)^2.
+def _psi(des: Design, q: list[list[FloatArray]], out: FloatArray | None = None) -> FloatArray:
+    """psi_i = [i censored] Q(T_i) / pi_g(T_i) - sum_{u <= T_i} Q(u) c_g(u) / pi_g(u)^2,
+    as a p x n array (added to ``out`` when given).
 
     q[h][g] holds Q for the subjects of stratum h in censoring group g at the group's
-    censoring times u (pi_g, c_g: at risk and censored in group g).
+    censoring times u (pi_g, c_g: at risk and censored in group g), one row per u.
     """
     p = q[0][0].shape[1] if q and q[0] else des.p
-    psi = np.zeros((des.time.size, p))
+    psi = np.zeros((p, des.time.size)) if out is None else out
     for blk, qb in zip(des.blocks, q, strict=True):
+        a = int(blk.rows[0])
         for k, grp in enumerate(des.groups):
             rows = blk.grp_rows[k]
             if grp.cens_times.size == 0 or rows.size == 0:
                 continue
-            qk = qb[k]
+            qt = np.ascontiguousarray(qb[k].T)  # p x (censoring times)
             pi = grp.cens_at_risk
-            comp_term = _forward(qk * (grp.cens_count / pi**2)[:, None])
+            comp_term = _forward_last(qt * (grp.cens_count / pi**2))
             n_le = blk.grp_n_le[k]
-            glob = blk.rows[rows]
-            psi[glob] -= comp_term[n_le]
-            cz = des.is_censored[glob]
+            if rows.size == blk.time.size:  # every row of the block: a slice, no scatter
+                glob: slice | np.ndarray = slice(a, a + rows.size)
+                cz = np.flatnonzero(des.is_censored[glob])
+                glob_cz = cz + a
+            else:
+                glob = blk.rows[rows]
+                cz = np.flatnonzero(des.is_censored[glob])
+                glob_cz = glob[cz]
+            psi[:, glob] -= np.take(comp_term, n_le, axis=1)
             k_u = n_le[cz] - 1
-            psi[glob[cz]] += qk[k_u] / pi[k_u, None]
+            psi[:, glob_cz] += np.take(qt, k_u, axis=1) / pi[k_u]
     return psi
 
 
@@ -464,32 +608,39 @@ def _bcast(w: FloatArray, v: FloatArray) -> FloatArray:
 
 
 def _influence_fast(des: Design, fit: Fit) -> tuple[FloatArray, list[list[FloatArray]]]:
+    """eta as a p x n array (each covariate contiguous), and Q for psi."""
     p = des.p
-    eta = np.zeros((des.time.size, p))
+    eta = np.empty((p, des.time.size))
     q = []
     f0 = comp_forward(des, fit.r, None)
     f1 = comp_forward(des, fit.r, des.x)
     m_groups = len(des.groups)
     for bi, blk in enumerate(des.blocks):
         a, b = blk.rows[0], blk.rows[-1] + 1
-        x = des.x[a:b]
+        xt = des.xt[:, a:b]
         r = fit.r[a:b]
         e, dl = fit.e[bi], fit.dl[bi]
         m = blk.n_le
-        a1 = _forward(dl)[m]
-        a2 = _forward(e * dl[:, None])[m]
-        inner = x * a1[:, None] - a2
-        h1 = [_group_tail(blk, dl, k) for k in range(m_groups)]
-        h2 = [_group_tail(blk, e * dl[:, None], k) for k in range(m_groups)]
+        edl = e.T * dl  # p x K
+        inner = xt * _forward_last(dl)[m]
+        inner -= np.take(_forward_last(edl), m, axis=1)
+        h1 = [_backward_last(dl * blk.g_event[:, k]) for k in range(m_groups)]
+        h2 = [_backward_last(edl * blk.g_event[:, k]) for k in range(m_groups)]
         for k in blk.comp_groups:
-            invk = np.where(blk.group == k, blk.inv_g, 0.0)
-            inner += invk[:, None] * (x * h1[k][m][:, None] - h2[k][m])
-        eb = -r[:, None] * inner
-        ev = blk.is_event
-        eb[ev] += x[ev] - e[blk.event_index[ev]]
-        eta[a:b] = eb
+            # only competing rows of group k carry 1 / G_k(T_j-)
+            cp = blk.comp_pos[k]
+            mc = m[cp]
+            inner[:, cp] += blk.comp_inv_g[k] * (
+                blk.comp_xt[k] * h1[k][mc] - np.take(h2[k], mc, axis=1)
+            )
+        inner *= -r
+        er = blk.event_rows
+        inner[:, er] += xt[:, er] - e[blk.event_index[er]].T
+        eta[:, a:b] = inner
         if m_groups > 1:
             h1, h2 = group_tails(blk, dl), group_tails(blk, e * dl[:, None])
+        else:
+            h2 = [v.T for v in h2]
         q.append(q_stratum(des, blk, f0, f1, h1, h2))
     return eta, q
 
@@ -553,7 +704,7 @@ def _evaluate_dense(des: Design, beta: FloatArray) -> Fit:
             loglik += float((zk @ beta).sum())
             score += zk.sum(axis=0)
         s0s.append(s0)
-        es.append(e)
+        es.append(e * s0[:, None])
         dls.append(blk.d / s0)
     lin0 = des.x @ beta[: des.x.shape[1]]
     return Fit(loglik, score, info, s0s, es, dls, np.exp(lin0), beta)

@@ -12,6 +12,7 @@ it is compared on the untied set; tied data are pinned against crr.
 
 from __future__ import annotations
 
+import importlib
 import json
 from functools import cache
 from pathlib import Path
@@ -264,3 +265,42 @@ def test_fine_gray_prediction_errors_name_the_stratum_and_shape() -> None:
         tv.predict([[1.0]], [5.0])
     with pytest.raises(ValueError, match="point predictions only"):
         tv.predict_ci([[1.0]], [5.0])
+
+
+# ---------------------------------------------------------------- warm start (large n)
+
+
+@pytest.mark.parametrize("name", ["sim_ties", "sim_fg"])
+@pytest.mark.parametrize("kind", ["plain", "cengroup"])
+def test_fine_gray_warm_start_from_a_subsample_gives_R_crr(monkeypatch, name, kind) -> None:
+    """From _WARM_START_N rows on, Newton starts at the estimate of every k-th row; the
+    answer is still crr's (here forced on on the fixture data, a subsample of 60 rows)."""
+    fg_module = importlib.import_module("gvhdtrial.stats.fine_gray")
+    monkeypatch.setattr(fg_module, "_WARM_START_N", 100)
+    monkeypatch.setattr(fg_module, "_WARM_SAMPLE", 60)
+    calls = []
+    real = fg_module._warm_start
+    monkeypatch.setattr(fg_module, "_warm_start", lambda *a: calls.append(1) or real(*a))
+    d = data(name)
+    cg = _group(name, d) if kind == "cengroup" else None
+    fit = fine_gray(d.time, d.status, d[["x1", "x2", "x3"]], cengroup=cg)
+    assert calls
+    _check_crr(fit, ref()["crr"][f"{name}_cause1_{kind}"])
+    monkeypatch.setattr(fg_module, "_WARM_START_N", 10**9)
+    cold = fine_gray(d.time, d.status, d[["x1", "x2", "x3"]], cengroup=cg)
+    assert len(calls) == 1
+    np.testing.assert_allclose(fit.coef, cold.coef, rtol=1e-10)
+    np.testing.assert_allclose(fit.var, cold.var, rtol=1e-9)
+    assert fit.loglik_null == pytest.approx(cold.loglik_null, rel=1e-12)
+
+
+def test_fine_gray_warm_start_with_strata_and_clusters_gives_R_cifreg(monkeypatch) -> None:
+    fg_module = importlib.import_module("gvhdtrial.stats.fine_gray")
+    monkeypatch.setattr(fg_module, "_WARM_START_N", 100)
+    monkeypatch.setattr(fg_module, "_WARM_SAMPLE", 100)
+    d = data("sim_fg")
+    fit = fine_gray(d.time, d.status, d[["x1", "x2", "x3"]], strata=d.stratum, cluster=d.cluster)
+    r = ref()["cifreg"]["strata_cluster"]
+    close(fit.coef, r["coef"])
+    close(fit.se, r["se"])
+    close_p(fit.p_values, r["p"])
