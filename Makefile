@@ -55,9 +55,11 @@ apt-deps:
 ## gvhdtrial/web/locale, by Django's makemessages; data model, analysis, report:
 ## gvhdtrial/locale, by Babel), then compile both (.mo committed next to the .po)
 messages: $(STAMP) apt-deps
+	cp gvhdtrial/web/locale/zh_Hans/LC_MESSAGES/django.po .django.po.before
 	cd gvhdtrial/web && GVHDTRIAL_HOME=$$(mktemp -d) DJANGO_SETTINGS_MODULE=gvhdtrial.web.settings \
 	  ../../.venv/bin/django-admin makemessages -l zh_Hans --no-obsolete --add-location=file
-	$(PY) -m gvhdtrial.i18n_build extract
+	$(PY) -m gvhdtrial.i18n_build extract --web-before .django.po.before
+	rm -f .django.po.before
 	$(PY) -m gvhdtrial.i18n_build compile
 
 ## the service tests again on a throwaway PostgreSQL cluster (loopback port, temp dir)

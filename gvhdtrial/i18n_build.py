@@ -20,6 +20,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -158,9 +159,9 @@ def template() -> Catalog:
     return cat
 
 
-def _write_po(cat: Catalog, path: Path) -> None:
+def _write_po(cat: Catalog, path: Path, *, sort: bool = True) -> None:
     buf = io.BytesIO()
-    write_po(buf, cat, width=PO_WIDTH, sort_output=True, ignore_obsolete=True, include_lineno=False)
+    write_po(buf, cat, width=PO_WIDTH, sort_output=sort, ignore_obsolete=True, include_lineno=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buf.getvalue())
 
@@ -182,6 +183,36 @@ def extract() -> Path:
     return path
 
 
+def keep_order(path: Path, before: Path) -> Path:
+    """Rewrite ``path`` (the pages' catalogue just made by ``makemessages``) in the order of its
+    committed version ``before``: its messages first in their old order, new ones after, so a
+    new string is a small diff, not a reshuffled file. Translations come from ``path`` (which
+    ``makemessages`` merged from ``before``)."""
+    with before.open("rb") as fh:
+        old = read_po(fh, locale="zh_Hans")
+    with path.open("rb") as fh:
+        new = read_po(fh, locale="zh_Hans")
+    rank = {m.id if not m.context else (m.context, m.id): i for i, m in enumerate(old) if m.id}
+    out = old  # its header (comment, metadata) as committed; its messages replaced below
+    for m in list(old):
+        if m.id:
+            out.delete(m.id, context=m.context)
+    out.revision_date, out.creation_date = new.revision_date, new.creation_date
+    end = len(rank)
+
+    def key(m: Any) -> tuple[int, int]:
+        k = m.id if not m.context else (m.context, m.id)
+        k = tuple(k) if isinstance(k, list) else k
+        return (rank.get(k, end), order[id(m)])
+
+    messages = [m for m in new if m.id]
+    order = {id(m): i for i, m in enumerate(messages)}
+    for m in sorted(messages, key=key):
+        out[m.id] = m  # (context messages keep theirs: the Message object is added as is)
+    _write_po(out, path, sort=False)
+    return path
+
+
 def clear_fuzzy(path: Path) -> list[str]:
     """Empty the guesses ``msgmerge`` made (fuzzy entries) so they show as untranslated."""
     cat = _read(path)
@@ -193,7 +224,7 @@ def clear_fuzzy(path: Path) -> list[str]:
             m.previous_id = []
             cleared.append(m.id if isinstance(m.id, str) else m.id[0])
     if cleared:
-        _write_po(cat, path)
+        _write_po(cat, path, sort=False)  # blanks guesses only: the order stays
     return cleared
 
 
@@ -266,9 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("extract", "compile", "check"))
     parser.add_argument("--complete", action="store_true", help="check: every message translated")
+    parser.add_argument(
+        "--web-before", type=Path,
+        help="extract: the pages' catalogue as committed (before makemessages), to keep its order",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.command == "extract":
         print(extract())
+        if args.web_before is not None:
+            print(keep_order(po_path(root=WEB_LOCALE_DIR, domain="django"), args.web_before))
         for po in catalogue_files():
             for msgid in clear_fuzzy(po):
                 print(f"{po.name}: needs a translation: {msgid!r}")

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +71,33 @@ def test_a_stored_english_finding_is_shown_in_the_readers_language() -> None:
         assert i18n.translate_text("age 13-70") == "年龄 13-70 岁"  # a criterion, {name} style
         assert i18n.translate_text("Please check the source") == "Please check the source"
     assert i18n.translate_text(stored) == stored  # English: unchanged
+
+
+def test_keep_order_puts_the_committed_messages_first_in_their_order_and_new_ones_after(
+    tmp_path: Path,
+) -> None:
+    """``make messages`` (makemessages reorders the file) keeps the committed order of the
+    pages' catalogue, appends new messages, drops vanished ones and keeps the header."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    from gvhdtrial.i18n_build import keep_order
+
+    def po(path: Path, items: list[tuple[str, str]], comment: str) -> Path:
+        cat = Catalog(locale="zh_Hans", header_comment=comment)
+        for msgid, msgstr in items:
+            cat.add(msgid, msgstr)
+        with path.open("wb") as fh:
+            write_po(fh, cat, sort_output=False)
+        return path
+
+    before = po(tmp_path / "before.po", [("Zebra", "斑马"), ("Apple", "苹果"), ("Gone", "走了")],
+                "# committed header")  # fmt: skip
+    made = po(tmp_path / "django.po", [("Apple", "苹果"), ("New", ""), ("Zebra", "斑马")],
+              "# makemessages header")  # fmt: skip
+    keep_order(made, before)
+    with made.open("rb") as fh:
+        cat = read_po(fh)
+    assert [(m.id, m.string) for m in cat if m.id] == [
+        ("Zebra", "斑马"), ("Apple", "苹果"), ("New", "")]  # fmt: skip
+    assert made.read_text(encoding="utf-8").startswith("# committed header")

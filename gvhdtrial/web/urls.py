@@ -71,6 +71,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/queries/", queries.patient_queries, name="patient_queries"),
     path("visits/", crf.site_visits, name="site_visits"),
     path("records/", crf.record_status, name="record_status"),
+    path("safety/sae/", crf.sae_log, name="sae_log"),
     path("queries/", queries.query_list, name="queries"),
     path("queries/<int:query_id>/", queries.query_detail, name="query"),
     path("api/", api.urls),

@@ -296,3 +296,58 @@ def test_a_user_sees_and_opens_only_their_own_notifications(
     assert monitor.post("/notifications/", {"action": "read_all"}).status_code == 302
     assert not Notification.objects.filter(recipient__username="monitor", read=False).exists()
     assert reconcile().ok
+
+
+def test_the_sae_report_api_gives_awareness_deadline_and_overdue_per_site(trial: Trial) -> None:
+    """``GET /api/sae-reports``: the clock of each SAE (EU 536/2014 Art. 41(2): due 24 h after
+    awareness), newest first; a site role sees its own site's only (C02's investigator: none of
+    C01's), the data manager and the monitor every site's."""
+    patient = _randomized(trial)
+    aware = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
+    save_row(trial.actor("investigator"), patient.pk, "adverse-events",
+             {**_ae(), "sae_awareness": aware})  # fmt: skip
+    onset = dt.date.today() - dt.timedelta(days=3)
+    save_row(trial.actor("investigator"), patient.pk, "adverse-events",
+             _ae(term="Sepsis", soc="Infections and infestations", onset_date=onset))  # fmt: skip
+    for who in ("investigator", "datamanager", "monitor"):
+        r = trial.client(who).get("/api/sae-reports")
+        assert r.status_code == 200, r.content
+        rows = r.json()
+        assert [(x["term"], x["overdue"], x["aware_from_onset"]) for x in rows] == [
+            ("Sepsis", True, True), ("Fever", False, False)]  # fmt: skip
+        fever = rows[1]
+        assert dt.datetime.fromisoformat(fever["aware_at"]) == aware
+        assert dt.datetime.fromisoformat(fever["due_at"]) == aware + dt.timedelta(hours=24)
+        assert fever["patient_code"] == patient.code and fever["site"] == "C01"
+        assert fever["reported_by"] == "investigator"
+        assert dt.datetime.fromisoformat(rows[0]["due_at"]) == dt.datetime.combine(
+            onset, dt.time(0), UTC) + dt.timedelta(hours=24)  # fmt: skip
+    assert trial.client("investigator2").get("/api/sae-reports").json() == []
+    assert not ARM_WORDS.search(trial.client("monitor").get("/api/sae-reports").content.decode())
+
+
+def test_the_sae_log_page_and_its_csv_show_the_clock_in_both_languages(trial: Trial) -> None:
+    """The SAE log (``/safety/sae/``) lists each SAE with awareness, entry, deadline and status,
+    in the user's language; its CSV (UTF-8, with a BOM for Excel on request) carries the same
+    clock as the API; a C02 user sees none of C01's SAEs."""
+    patient = _randomized(trial)
+    onset = dt.date.today() - dt.timedelta(days=3)
+    save_row(trial.actor("investigator"), patient.pk, "adverse-events",
+             _ae(term="Sepsis", soc="Infections and infestations", onset_date=onset))  # fmt: skip
+    page = trial.client("datamanager").get("/safety/sae/").content.decode()
+    assert patient.code in page and "Sepsis" in page and "overdue" in page
+    set_user_language(trial.users["monitor"], "zh-hans")
+    zh = trial.client("monitor").get("/safety/sae/").content.decode()
+    assert "严重不良事件" in zh and "脓毒症" in zh and "逾期" in zh
+    csv_bytes = trial.client("datamanager").get("/safety/sae/?format=csv&excel=1").content
+    assert csv_bytes.startswith(b"\xef\xbb\xbf")
+    header, row = csv_bytes[3:].decode("utf-8").splitlines()
+    values = dict(zip(header.split(","), row.split(","), strict=True))
+    api = trial.client("datamanager").get("/api/sae-reports").json()[0]
+    assert values["patient_id"] == patient.code and values["term"] == "Sepsis"
+    assert values["overdue"] == "true" and values["aware_from_onset"] == "true"
+    assert dt.datetime.fromisoformat(values["due_at"]) == dt.datetime.fromisoformat(api["due_at"])
+    plain = trial.client("datamanager").get("/safety/sae/?format=csv").content
+    assert plain.startswith(b"patient_id,")
+    other = trial.client("investigator2").get("/safety/sae/?format=csv").content.decode()
+    assert other.splitlines() == [header]

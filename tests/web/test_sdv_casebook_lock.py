@@ -275,3 +275,48 @@ def test_api_lock_answers_409_with_the_items_until_confirmed(trial: Trial) -> No
     assert not DatabaseLock.current().locked
     r = dm.post("/api/lock", json.dumps({**body, "confirmed": True}), "application/json")
     assert r.status_code == 200 and r.json()["locked"]
+
+
+def test_sdv_through_the_api_marks_reports_and_clears_like_the_page(trial: Trial) -> None:
+    """``GET/POST /api/patients/{id}/sdv``: the monitor verifies a field then the row; the
+    states read back; an edit by the investigator makes them stale; other roles get 403 and
+    another centre's site user 404 (the patient's existence is not revealed); nothing is marked
+    by a refused request."""
+    patient, a = _with_assessment(trial)
+    api = f"/api/patients/{patient.pk}/sdv"
+    monitor = trial.client("monitor")
+
+    def states() -> dict[str, Any]:
+        rows = monitor.get(api).json()
+        (row,) = [r for r in rows if r["record"] == f"capture.assessment:{a.pk}"]
+        return {"row": row["state"], **{f["field"]: f["state"] for f in row["fields"]}}
+
+    assert states()["row"] == "unverified"
+    r = monitor.post(api, {"form": "assessments", "row_id": a.pk, "field": "skin_bsa_percent"},
+                     content_type="application/json")  # fmt: skip
+    assert r.status_code == 201, r.content
+    assert r.json()["verified_by"] == "monitor" and r.json()["field"] == "skin_bsa_percent"
+    got = states()
+    assert (got["skin_bsa_percent"], got["bilirubin"], got["row"]) == (
+        "verified", "unverified", "unverified")  # fmt: skip
+    body = {"form": "assessments", "row_id": a.pk}
+    assert monitor.post(api, body, content_type="application/json").status_code == 201
+    assert states()["row"] == "verified"
+    for who in ("investigator", "datamanager", "statistician"):
+        r = trial.client(who).post(api, body, content_type="application/json")
+        assert r.status_code == 403 and "Only the monitor" in r.json()["detail"]
+    assert trial.client("investigator2").get(api).status_code == 404
+    assert (
+        trial.client("investigator2").post(api, body, content_type="application/json").status_code
+        == 404
+    )
+    r = monitor.post(api, {**body, "field": "nonsense"}, content_type="application/json")
+    assert r.status_code == 422 and "nonsense" in r.json()["detail"]
+    assert Verification.objects.count() == 2
+    trial.client("investigator").post(
+        f"/patients/{patient.pk}/crf/assessments/{a.pk}/",
+        {**assessment_post(dt.date.today(), "baseline", skin_bsa_percent=40),
+         "reason": "transcription error"},
+    )  # fmt: skip
+    got = states()
+    assert (got["row"], got["skin_bsa_percent"]) == ("stale", "stale")

@@ -166,3 +166,108 @@ def list_assessments(
         AssessmentOut(id=a.pk, assessment_date=a.assessment_date, visit=a.visit)
         for a in Assessment.objects.filter(patient=patient)
     ]
+
+
+# ------------------------------------------------------------- source data verification (SDV)
+class SdvFieldOut(Schema):
+    field: str
+    state: Literal["verified", "stale", "unverified"]
+
+
+class SdvRowOut(Schema):
+    form: str
+    row_id: int
+    record: str
+    state: Literal["verified", "stale", "unverified"]
+    fields: list[SdvFieldOut]
+
+
+class SdvIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    form: Annotated[str, Field(max_length=40)]
+    row_id: Annotated[int, Field(ge=1, le=2**62)]
+    #: One field of the row, or "" for the whole row.
+    field: Annotated[str, Field(max_length=64)] = ""
+
+
+class SdvMarkOut(Schema):
+    record: str
+    field: str
+    verified_by: str
+    verified_at: dt.datetime
+
+
+@router.get("/patients/{patient_id}/sdv", response={200: list[SdvRowOut]})
+def sdv_states(request: HttpRequest, patient_id: Annotated[int, Field(ge=1, le=2**62)]) -> Any:
+    """Every stored CRF row of the patient with its SDV state and its fields' states
+    (``crf.sdv``: a mark holds while the data keep the digest it verified)."""
+    from gvhdtrial.web.api import _actor
+    from gvhdtrial.web.crf import sdv
+    from gvhdtrial.web.crf.records import ref
+
+    patient = get_patient(_actor(request), patient_id)
+    marks = sdv.marks_of([patient.pk])
+    return [
+        SdvRowOut(
+            form=form, row_id=obj.pk, record=ref(obj), state=sdv.row_state(obj, marks),
+            fields=[SdvFieldOut(field=f, state=sdv.field_state(obj, f, marks))
+                    for f in sdv.data_fields(obj)],
+        )
+        for form, obj in sdv.form_rows([patient.pk]).get(patient.pk, [])
+    ]  # fmt: skip
+
+
+@router.post("/patients/{patient_id}/sdv", response={201: SdvMarkOut})
+def sdv_verify(
+    request: HttpRequest, patient_id: Annotated[int, Field(ge=1, le=2**62)], payload: SdvIn
+) -> Any:
+    """The monitor verifies one stored row (``field`` "") or one field of it against the source
+    (audited; only the monitor may; a later change of the data clears the mark)."""
+    from gvhdtrial.web.api import _actor
+    from gvhdtrial.web.crf import sdv
+
+    mark = sdv.verify(_actor(request), patient_id, payload.form, payload.row_id, payload.field)
+    return 201, SdvMarkOut(
+        record=mark.record, field=mark.field, verified_by=mark.verified_by.username,
+        verified_at=mark.verified_at,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------- serious adverse event reports
+class SaeReportOut(Schema):
+    patient_id: int
+    patient_code: str
+    site: str
+    ae_id: str
+    term: str
+    grade: int | None
+    onset_date: dt.date | None
+    #: When the site became aware (``aware_from_onset``: not recorded, the onset day's start).
+    aware_at: dt.datetime
+    aware_from_onset: bool
+    reported_at: dt.datetime
+    reported_by: str
+    #: ``aware_at`` + 24 hours (``gvhdtrial.capture.sae_clock``, EU 536/2014 Art. 41(2)).
+    due_at: dt.datetime
+    overdue: bool
+
+
+@router.get("/sae-reports", response={200: list[SaeReportOut]})
+def sae_reports(request: HttpRequest) -> Any:
+    """Every serious adverse event's reporting clock the actor may see (a site role: its own
+    site's), newest first: awareness, entry, the 24-hour deadline and whether it was overdue."""
+    from gvhdtrial.web.api import _actor
+    from gvhdtrial.web.crf.services import sae_reports as reports
+
+    return [
+        SaeReportOut(
+            patient_id=r.adverse_event.patient.pk, patient_code=r.adverse_event.patient.code,
+            site=r.adverse_event.patient.site.code, ae_id=str(r.adverse_event.ae_id),
+            term=r.adverse_event.term or "", grade=r.adverse_event.grade,
+            onset_date=r.adverse_event.onset_date, aware_at=r.aware_at,
+            aware_from_onset=r.aware_from_onset, reported_at=r.reported_at,
+            reported_by=r.reported_by.username, due_at=r.due_at, overdue=r.overdue,
+        )
+        for r in reports(_actor(request))
+    ]  # fmt: skip

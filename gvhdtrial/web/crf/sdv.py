@@ -97,9 +97,9 @@ def verify(actor: Actor, patient_id: int, form: str, row_id: int, field: str = "
     """Mark one stored row (``field=""``) or one field of it verified against the source."""
     from gvhdtrial.web.crf.services import FORMS, get_row
 
+    patient = get_patient(actor, patient_id)  # first: another centre's patient is 404
     if actor.role not in VERIFIERS:
         raise Forbidden(_("Only the monitor verifies source data."))
-    patient = get_patient(actor, patient_id)
     if form not in FORMS:
         raise NotFound(_("No such form."))
     obj = get_row(patient, form, row_id)

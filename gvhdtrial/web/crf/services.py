@@ -50,7 +50,7 @@ from gvhdtrial.web.errors import Invalid, NotFound, Refused
 from gvhdtrial.web.gateway import AuditBatch, snapshot, write
 from gvhdtrial.web.labels import label
 from gvhdtrial.web.patients.models import Patient
-from gvhdtrial.web.patients.services import get_patient
+from gvhdtrial.web.patients.services import get_patient, visible_patients
 from gvhdtrial.web.queries.services import sync_findings
 from gvhdtrial.web.sites.roles import Actor
 from gvhdtrial.web.supply.models import Kit
@@ -444,3 +444,16 @@ def overview(patient: Patient, today: dt.date | None = None) -> dict[str, Any]:
         },
         "calendar": patient_calendar(record, today),
     }
+
+
+def sae_reports(actor: Actor) -> models.QuerySet[Any]:
+    """The reporting clocks (``crf.SaeReport``) of the serious adverse events ``actor`` may see
+    (a site role: its own site's), newest entry first: the one source of the SAE log's page, CSV
+    and API."""
+    from gvhdtrial.web.crf.models import SaeReport
+
+    return (
+        SaeReport.objects.filter(adverse_event__patient__in=visible_patients(actor))
+        .select_related("adverse_event__patient__site", "reported_by")
+        .order_by("-reported_at", "-pk")
+    )

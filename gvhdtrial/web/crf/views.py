@@ -284,3 +284,42 @@ def crf_casebook(request: HttpRequest, patient_id: int) -> HttpResponse:
         "meaning": casebook.CASEBOOK_MEANING, "can_sign": actor.role in casebook.SIGNERS,
         "history": patient.signatures.select_related("signed_by").order_by("-signed_at"),
     })  # fmt: skip
+
+
+@page()
+def sae_log(request: HttpRequest) -> HttpResponse:
+    """The SAE log: each serious adverse event's reporting clock (awareness, entry, the 24-hour
+    deadline, overdue) for the actor's patients; ``?format=csv`` downloads it (UTF-8, coded
+    values as stored, times in the trial's time zone; with ``excel=1`` a byte-order mark so
+    that Excel reads UTF-8)."""
+    import csv
+    import io
+
+    from django.utils import timezone
+
+    from gvhdtrial.web.capture.views import EXCEL_BOM
+
+    rows = list(services.sae_reports(request.actor))
+    if request.GET.get("format") != "csv":
+        return render(request, "crf/sae.html", {"reports": rows})
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["patient_id", "site", "ae_id", "term", "grade", "onset_date", "aware_at",
+                "aware_from_onset", "reported_at", "reported_by", "due_at", "overdue"])  # fmt: skip
+    tz = timezone.get_default_timezone()
+    for r in rows:
+        ae = r.adverse_event
+        w.writerow([
+            ae.patient.code, ae.patient.site.code, ae.ae_id, ae.term or "",
+            ae.grade if ae.grade is not None else "",
+            ae.onset_date.isoformat() if ae.onset_date else "",
+            r.aware_at.astimezone(tz).isoformat(), str(r.aware_from_onset).lower(),
+            r.reported_at.astimezone(tz).isoformat(), r.reported_by.username,
+            r.due_at.astimezone(tz).isoformat(), str(r.overdue).lower(),
+        ])  # fmt: skip
+    body = out.getvalue().encode("utf-8")
+    if request.GET.get("excel") == "1":
+        body = EXCEL_BOM + body
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sae_reports.csv"'
+    return response
