@@ -572,12 +572,19 @@ def fine_gray(
     h_codes = np.zeros(n, dtype=np.int64)
     if strata is not None and c2 is not None:
         raise ValueError(
-            "strata and cov2 together are not supported (crr has no strata, cifreg no cov2)"
+            "strata and cov2 together are not supported: no reference fits both "
+            "(cmprsk::crr has cov2/tf but no strata; mets::cifreg has strata but no "
+            "time-varying covariates). Use cov2/tf without strata, with the stratum as "
+            "indicator columns of X, or strata without cov2."
         )
     if strata is not None and cengroup is not None:
         raise ValueError(
-            "strata and cengroup together are not supported (crr has no strata; cifreg's "
-            "stratified censoring model is not pinned here)"
+            "strata and cengroup together are not supported: cmprsk::crr has cengroup but "
+            "no strata, and mets::cifreg's stratified censoring model (cens.model = "
+            "~strata()) gives a censoring term of the variance that differs from crr's "
+            "cengroup, so the combination has no single reference. Use cengroup without "
+            "strata (crr), with the stratum as indicator columns of X, or strata without "
+            "cengroup (cifreg)."
         )
     if strata is not None:
         strata_levels, h_codes = label_codes(as_labels(strata, n, "strata"))
