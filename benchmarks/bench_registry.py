@@ -99,6 +99,14 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, res
 
 
+def timed_cpu(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """Wall-clock and CPU seconds of this process (CPU time is what a shared, loaded
+    machine does not inflate; with BLAS threads it can exceed the wall-clock)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    res = fn()
+    return time.perf_counter() - start, time.process_time() - cpu, res
+
+
 def lifelines_cox(d: pd.DataFrame) -> float | None:
     try:
         from lifelines import CoxPHFitter
@@ -152,6 +160,7 @@ def bench(
     lifelines_full: bool = False,
     with_r: bool = True,
     with_fg: bool = True,
+    with_cox: bool = True,
 ) -> dict[str, object]:
     task = progress.add_task(f"n = {n:,}: simulating", total=None)
     d = simulate(n, seed)
@@ -161,28 +170,34 @@ def bench(
         csv = work / "d.csv"
         d.to_csv(csv, index=False, float_format="%.17g")
         d = pd.read_csv(csv, float_precision="round_trip")
-        progress.update(task, description=f"n = {n:,}: gvhdtrial cox (strata, cluster)")
         X = d[COV]
-        out["cox_ours"], fit = timed(
-            lambda: cox(d["time"], d["event"], X, strata=d["s"], cluster=d["id"], timefix=False)
-        )
-        out["cox_r"], out["cox_rel"] = None, None
-        if with_r:
+        out["cox_ours"] = out["cox_ours_cpu"] = out["cox_r"] = out["cox_rel"] = None
+        out["cox_lifelines"] = out["cox_sksurv"] = None
+        if with_cox:
+            progress.update(task, description=f"n = {n:,}: gvhdtrial cox (strata, cluster)")
+            out["cox_ours"], out["cox_ours_cpu"], fit = timed_cpu(
+                lambda: cox(d["time"], d["event"], X, strata=d["s"], cluster=d["id"], timefix=False)
+            )
+        if with_cox and with_r:
             progress.update(task, description=f"n = {n:,}: R coxph (strata, cluster)")
             out["cox_r"], coef_r = run_r(R_COX, csv, work)
             out["cox_rel"] = float(np.max(np.abs(fit.coef - coef_r) / np.abs(coef_r)))  # type: ignore[attr-defined]
         peers = n <= peer_max_n
-        progress.update(task, description=f"n = {n:,}: lifelines (strata, cluster)")
-        out["cox_lifelines"] = lifelines_cox(d) if peers or lifelines_full else None
-        progress.update(task, description=f"n = {n:,}: scikit-survival")
-        out["cox_sksurv"] = sksurv_cox(d) if peers else None
-        out["fg_ours"] = out["fg_small_ours"] = out["fg_r"] = out["fg_rel"] = None
+        if with_cox:
+            progress.update(task, description=f"n = {n:,}: lifelines (strata, cluster)")
+            out["cox_lifelines"] = lifelines_cox(d) if peers or lifelines_full else None
+            progress.update(task, description=f"n = {n:,}: scikit-survival")
+            out["cox_sksurv"] = sksurv_cox(d) if peers else None
+        out["fg_ours"] = out["fg_ours_cpu"] = out["fg_small_ours"] = None
+        out["fg_r"] = out["fg_rel"] = None
         out["crr_n"], out["fg_comprisk"] = 0, None
         if not with_fg:
             progress.remove_task(task)
             return out
         progress.update(task, description=f"n = {n:,}: gvhdtrial fine_gray (crr SEs)")
-        out["fg_ours"], _ = timed(lambda: fine_gray(d["time"], d["status"], X))
+        out["fg_ours"], out["fg_ours_cpu"], _ = timed_cpu(
+            lambda: fine_gray(d["time"], d["status"], X)
+        )
         progress.update(task, description=f"n = {n:,}: R cmprsk::crr on {crr_n:,} rows")
         small = d.iloc[:crr_n]
         csv_small = work / "small.csv"
@@ -216,6 +231,7 @@ def main() -> int:
     )
     parser.add_argument("--no-r", action="store_true", help="skip R's coxph (42 min at 10^6)")
     parser.add_argument("--cox-only", action="store_true", help="skip the Fine-Gray fits")
+    parser.add_argument("--fg-only", action="store_true", help="skip the Cox fits")
     args = parser.parse_args()
     console = Console(width=160)
     rows = []
@@ -233,7 +249,15 @@ def main() -> int:
                     lifelines_full=args.lifelines_full,
                     with_r=not args.no_r,
                     with_fg=not args.cox_only,
+                    with_cox=not args.fg_only,
                 )
+            )
+            r = rows[-1]
+            progress.console.print(
+                f"n = {n:,}: cox ours {secs(r['cox_ours'])} s (CPU {secs(r['cox_ours_cpu'])}), "  # type: ignore[arg-type]
+                f"R {secs(r['cox_r'])}, lifelines {secs(r['cox_lifelines'])}, "  # type: ignore[arg-type]
+                f"sksurv {secs(r['cox_sksurv'])}; fine_gray ours {secs(r['fg_ours'])} s "  # type: ignore[arg-type]
+                f"(CPU {secs(r['fg_ours_cpu'])}), comprisk {secs(r['fg_comprisk'])}"  # type: ignore[arg-type]
             )
     cox_t = Table(title="Cox, Efron, 5 covariates, 4 strata, cluster-robust SE (seconds)")
     for c in [
@@ -252,6 +276,7 @@ def main() -> int:
     for c in [
         "n",
         "gvhdtrial",
+        "gvhdtrial CPU",
         "comprisk",
         "ours/comprisk",
         "crr rows",
@@ -262,8 +287,8 @@ def main() -> int:
     ]:
         fg_t.add_column(c, justify="right")
     for r in rows:
-        co = float(r["cox_ours"])  # type: ignore[arg-type]
         cr, ll, sk = r["cox_r"], r["cox_lifelines"], r["cox_sksurv"]
+        co = float(r["cox_ours"] or "nan")  # type: ignore[arg-type]
         cox_t.add_row(
             f"{r['n']:,}",
             f"{co:.2f}",
@@ -282,6 +307,7 @@ def main() -> int:
         fg_t.add_row(
             f"{r['n']:,}",
             f"{fo:.2f}",
+            f"{float(r['fg_ours_cpu']):.2f}",  # type: ignore[arg-type]
             secs(cp),  # type: ignore[arg-type]
             ratio(fo, cp),  # type: ignore[arg-type]
             f"{r['crr_n']:,}",
@@ -290,7 +316,8 @@ def main() -> int:
             f"{fs / fr:.3f}",
             f"{r['fg_rel']:.1e}",
         )
-    console.print(cox_t)
+    if not args.fg_only:
+        console.print(cox_t)
     if fg_t.row_count:
         console.print(fg_t)
     ran = [(int(r["n"]), float(r["cox_lifelines"])) for r in rows if r["cox_lifelines"]]  # type: ignore[arg-type]

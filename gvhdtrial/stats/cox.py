@@ -82,7 +82,12 @@ class CoxResult(WaldRatioLimits):
     def baseline_hazard(self) -> pd.DataFrame:
         """Cumulative baseline hazard at covariates 0 (offset 0) at each distinct observed
         time, per stratum (R: ``basehaz(fit, centered = FALSE)``; Breslow increments
-        d / S0, or Efron's sum_l meanwt / S0_l with ``ties="efron"``, as ``survfit.coxph``)."""
+        d / S0, or Efron's sum_l meanwt / S0_l with ``ties="efron"``, as ``survfit.coxph``).
+
+        >>> fit = cox([1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 1, 1], [0, 1, 0, 1, 1, 0])
+        >>> [round(float(h), 4) for h in fit.baseline_hazard().hazard]  # as R basehaz
+        [0.1751, 0.3873, 0.6499, 0.6499, 1.1751, 2.1751]
+        """
         eng = self._general()
         dl, _, _ = eng.baseline_increments(self.coef)
         dl = dl * np.exp(-eng.center @ self.coef)
@@ -111,7 +116,14 @@ class CoxResult(WaldRatioLimits):
         the baseline's and the coefficients', Therneau & Grambsch section 10.2) and the
         log-scale CI, as R's ``summary(survfit(fit, newdata = x), times = times)``.
         ``strata`` gives each row's stratum in a stratified fit. One row per (x row,
-        time), long format."""
+        time), long format. ``std_err`` is the SE of the cumulative hazard (R's
+        ``summary()`` shows that of S, std_err x surv).
+
+        >>> fit = cox([1, 2, 3, 4, 5, 6], [1, 1, 1, 0, 1, 1], [0, 1, 0, 1, 1, 0])
+        >>> p = fit.predict_survival([[1.0]], [3.0])
+        >>> round(float(p.surv[0]), 3), round(float(p.lower[0]), 2), float(p.upper[0])  # R
+        (0.556, 0.23, 1.0)
+        """
         eng = self._general()
         xm = np.atleast_2d(np.asarray(x, dtype=float))
         if xm.shape[1] != self.coef.size:

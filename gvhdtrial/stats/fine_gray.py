@@ -241,6 +241,11 @@ class FineGrayResult:
         Breslow-type baseline subdistribution hazard of the row's stratum at the fitted
         coefficients; Z(s) = (x, cov2 * tf(s)) for a model with time-varying covariates
         (exp(b'x) H0(t) otherwise). Returns an array of shape (len(times), rows of x).
+
+        >>> fit = fine_gray([2, 3, 3, 5, 6, 7, 8, 9, 10, 12], [1, 2, 0, 1, 1, 2, 0, 1, 2, 0],
+        ...                 [0.5, -1, 0.2, 1.3, -0.4, 0.9, -1.2, 0.3, 0.8, -0.6])
+        >>> fit.predict([[0.0], [1.0]], [5.0, 9.0]).round(4).tolist()  # as R predict.crr
+        [[0.1687, 0.3124], [0.3994, 0.6441]]
         """
         xm = self._new_x(x)
         tt = as_time(np.atleast_1d(times), "times")
@@ -285,6 +290,12 @@ class FineGrayResult:
         in the sandwich variance), summed within clusters, carried to F(t | x) by the delta
         method. ``conf_type="log"`` (FGprediid's default) forms the limits on log F.
         Models with time-varying covariates (cov2) predict without limits (``predict``).
+
+        >>> fit = fine_gray([2, 3, 3, 5, 6, 7, 8, 9, 10, 12], [1, 2, 0, 1, 1, 2, 0, 1, 2, 0],
+        ...                 [0.5, -1, 0.2, 1.3, -0.4, 0.9, -1.2, 0.3, 0.8, -0.6])
+        >>> pr = fit.predict_ci([[0.0]], [9.0])
+        >>> [round(float(v[0, 0]), 4) for v in (pr.cif, pr.lower, pr.upper)]
+        [0.3994, 0.1865, 0.8556]
         """
         if self._tf is not None or self._state is None:
             raise ValueError("predict_ci: models with cov2/tf give point predictions only")

@@ -21,6 +21,20 @@ def test_public_function_has_a_runnable_example(name: str) -> None:
     assert ">>> " in doc, f"{name} has no example in its docstring"
 
 
+# the methods that carry issue 14's features (predictions for new covariates)
+FEATURE_METHODS = [
+    api.CoxResult.baseline_hazard,
+    api.CoxResult.predict_survival,
+    api.FineGrayResult.predict,
+    api.FineGrayResult.predict_ci,
+]
+
+
+@pytest.mark.parametrize("method", FEATURE_METHODS, ids=lambda m: m.__qualname__)
+def test_prediction_method_has_a_runnable_example(method) -> None:
+    assert ">>> " in (inspect.getdoc(method) or ""), f"{method.__qualname__} has no example"
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_docstring_examples_run(module: str) -> None:
     mod = importlib.import_module(module)
