@@ -87,7 +87,12 @@ def catalogue(lang: str) -> _gettext.NullTranslations:
 class Msg(str):
     """A message with values (patient ids, counts): the text is its English form, made now; it
     is translated when shown, by looking up ``template`` and filling in ``params`` again (a
-    note made with an f-string could never be found in a catalogue)."""
+    note made with an f-string could never be found in a catalogue).
+
+    One way to show a text in the reader's language: :func:`translate_text`. For a ``Msg`` (a
+    live object: a report note) it translates by the template it carries; for a plain English
+    text kept in the database (a query's message, a computed response's reason) it recognises
+    the catalogue message the text was made from. Make new texts with values as ``Msg``."""
 
     template: str
     params: dict[str, object]
@@ -172,7 +177,9 @@ def translate_text(text: str) -> str:
     lang = current()
     if not text or lang == "en":
         return text
-    found = gettext(text)
+    found = gettext(text)  # a Msg: by its own template and values
+    if isinstance(text, Msg):
+        return found
     if found != text:
         return found
     for template, percent, pattern in _templates(lang):

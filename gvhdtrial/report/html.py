@@ -17,7 +17,7 @@ from great_tables import GT, loc
 from great_tables import style as gt_style
 
 from gvhdtrial import __version__
-from gvhdtrial.i18n import N_, _, current
+from gvhdtrial.i18n import N_, _, current, translate_text
 from gvhdtrial.report import style
 from gvhdtrial.report import tables as t
 from gvhdtrial.report.figures import ReportFigure, figure_svg
@@ -245,7 +245,8 @@ def render_html(
         return _figure_html(figs[number]) if number in figs else ""
 
     notes = "".join(
-        f"<li>{html.escape(_(n if isinstance(n, str) else str(n)))}</li>" for n in results.notes
+        f"<li>{html.escape(translate_text(n if isinstance(n, str) else str(n)))}</li>"
+        for n in results.notes
     )
     doc.section(
         "notes",

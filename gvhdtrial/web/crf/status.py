@@ -35,7 +35,7 @@ from gvhdtrial.web.capture.models import (
 from gvhdtrial.web.crf import casebook, sdv
 from gvhdtrial.web.crf.models import ResponseConfirmation, Verification
 from gvhdtrial.web.crf.services import FORMS
-from gvhdtrial.web.labels import visit_label
+from gvhdtrial.web.labels import label, visit_label
 from gvhdtrial.web.lock.models import database_is_locked
 from gvhdtrial.web.patients.models import Patient
 from gvhdtrial.web.queries.models import Query
@@ -83,6 +83,7 @@ class Cell:
     status: str
     text: str
     url: str
+    title: str = ""  # the status in the page's language (one lookup per status and page)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def dashboard(patients: list[Patient]) -> list[Row]:
     locked = database_is_locked()
     randomized = {p.pk for p in patients if getattr(p, "allocation", None) is not None}
     keys = columns()
+    titles: dict[str, str] = {}
     out = []
     for p in patients:
         cells = []
@@ -200,7 +202,9 @@ def dashboard(patients: list[Patient]) -> list[Row]:
                 status = "query"
             elif locked and status not in ("empty", "signed"):
                 status = "locked"
-            cells.append(Cell(key, status, text, url))
+            if status not in titles:
+                titles[status] = label(status)
+            cells.append(Cell(key, status, text, url, titles[status]))
         out.append(Row(p, tuple(cells)))
     return out
 
