@@ -43,11 +43,16 @@ from gvhdtrial.randomization.schedule import ScheduleParams, stratum_key
 
 __all__ = [
     "DEFAULT_TRIAL_FILE",
+    "FIXED_AFTER_RANDOMIZATION",
+    "PER_PATIENT_TABLES",
     "TRIALS_DIR",
+    "TRIAL_WIDE_TABLES",
     "Arm",
     "Centre",
     "TrialDefinition",
     "TrialDefinitionError",
+    "amendment_problems",
+    "analysis_config_sources",
     "current_definition",
     "definition_diff",
     "load_definition",
@@ -60,6 +65,22 @@ __all__ = [
 TRIALS_DIR: Final = Path(__file__).resolve().parent / "trials"
 DEFAULT_TRIAL_FILE: Final = TRIALS_DIR / "jiang2024-phase2.toml"
 ENV_VAR: Final = "GVHDTRIAL_TRIAL"
+
+# How an amendment applies to each table of a definition (docs/trial_definition.md,
+# "Amendments: what is per patient"; ICH E9 sections 4.2 and 5.1).
+#: Read for each patient under the version in force at the patient's randomization: the rules
+#: the patient was enrolled, treated, assessed and staged under.
+PER_PATIENT_TABLES: Final = (
+    "eligibility", "refractoriness", "staging", "response", "dosing", "visits",
+)  # fmt: skip
+#: One for the whole trial at analysis time, the version the analysis is run under: the
+#: statistical analysis plan, the analysis sets, the endpoints and the trial's identity.
+TRIAL_WIDE_TABLES: Final = (
+    "schema_version", "version", "identity", "endpoints", "analysis_sets", "analysis",
+)  # fmt: skip
+#: Fixed once a patient is randomized: the arms, the ratio and the randomization (strata,
+#: blocks); centres may be added, never removed or recoded (their patients' strata).
+FIXED_AFTER_RANDOMIZATION: Final = ("arms", "randomization", "centres")
 
 
 class TrialDefinitionError(ValueError):
@@ -210,14 +231,9 @@ class TrialDefinition:
     @property
     def analysis_config(self) -> AnalysisConfig:
         """Every :class:`AnalysisConfig` field, from the definition."""
-        raw = self.raw
         return _build(
-            AnalysisConfig, raw["staging"], raw["response"], raw["analysis_sets"], raw["analysis"],
-            raw["refractoriness"],
-            renames={"refractoriness_definition": "definition", "response_rules": "rules",
-                     "response_visits": "visits", "response_window_days": "window_days",
-                     "response_time_origin": "time_origin"},
-        )  # fmt: skip
+            AnalysisConfig, *(self.raw[t] for t in _ANALYSIS_TABLES), renames=_ANALYSIS_RENAMES
+        )
 
     def canonical_json(self) -> str:
         """The parsed definition as canonical JSON (sorted keys): what the database stores."""
@@ -225,6 +241,27 @@ class TrialDefinition:
 
 
 _T = TypeVar("_T")
+
+#: The tables :class:`AnalysisConfig` is read from (first that has a key wins) and the fields
+#: named otherwise in the file.
+_ANALYSIS_TABLES: Final = ("staging", "response", "analysis_sets", "analysis", "refractoriness")
+_ANALYSIS_RENAMES: Final = {
+    "refractoriness_definition": "definition", "response_rules": "rules",
+    "response_visits": "visits", "response_window_days": "window_days",
+    "response_time_origin": "time_origin",
+}  # fmt: skip
+
+
+def analysis_config_sources(definition: TrialDefinition) -> dict[str, str]:
+    """Each :class:`AnalysisConfig` field -> the table of ``definition`` it is read from (a
+    field no table sets keeps its default and is left out)."""
+    out = {}
+    for f in dataclasses.fields(AnalysisConfig):
+        key = _ANALYSIS_RENAMES.get(f.name, f.name)
+        table = next((t for t in _ANALYSIS_TABLES if key in definition.raw[t]), None)
+        if table is not None:
+            out[f.name] = table
+    return out
 
 
 def _build(
@@ -490,6 +527,37 @@ def definition_diff(old: TrialDefinition, new: TrialDefinition) -> list[str]:
             before = json.dumps(a[key], ensure_ascii=False)
             after = json.dumps(b[key], ensure_ascii=False)
             out.append(f"{key}: {before} -> {after}")
+    return out
+
+
+def amendment_problems(old: TrialDefinition, new: TrialDefinition) -> list[str]:
+    """What ``new`` changes that an amendment made after the first randomization may not:
+    the arms (codes, ratio), the randomization (strata, blocks), an existing centre, or the
+    response visits' names (they are endpoints; a visit's day or window may move). One line
+    per problem; empty when the amendment may be made."""
+    out = []
+    for table in ("arms", "randomization"):
+        if old.raw[table] != new.raw[table]:
+            out.append(
+                f"[{table}] changed: the {table} are fixed once a patient is randomized "
+                "(their allocation was made under them)"
+            )
+    new_centres = {c["code"]: c for c in new.raw["centres"]}
+    for centre in old.raw["centres"]:
+        if centre["code"] not in new_centres:
+            out.append(
+                f"centre {centre['code']} removed: centres may be added after the first "
+                "randomization, not removed"
+            )
+    old_visits, new_visits = (
+        list(old.raw["response"]["visits"]),
+        list(new.raw["response"]["visits"]),
+    )
+    if old_visits != new_visits:
+        out.append(
+            f"response visits {old_visits} -> {new_visits}: the visits are endpoints; an "
+            "amendment may move a visit's day or window, not add, remove or rename visits"
+        )
     return out
 
 

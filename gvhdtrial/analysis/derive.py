@@ -20,6 +20,7 @@ from typing import Any, Final
 import pandas as pd
 
 from gvhdtrial.analysis.config import AnalysisConfig
+from gvhdtrial.analysis.interpretation import Interpretation
 from gvhdtrial.data import ctcae
 from gvhdtrial.protocol import (
     SCREENING_FLAGS,
@@ -78,21 +79,28 @@ def _by_patient(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 # ---------------------------------------------------------------------------------------------
 
 
-def stage_assessments(assessments: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+def stage_assessments(
+    assessments: pd.DataFrame, config: AnalysisConfig | Interpretation
+) -> pd.DataFrame:
     """Every assessment with its MAGIC organ stages and overall grade (docs/protocol.md section 1).
 
     Adds ``stage_skin``, ``stage_liver``, ``stage_upper_gi``, ``stage_lower_gi``, ``grade``
-    (``config.grading_system``) and ``stages`` (the :class:`OrganStages` object).
+    (``config.grading_system``) and ``stages`` (the :class:`OrganStages` object); each
+    patient's staging rules are those of the definition version the patient falls under
+    (``config`` an :class:`Interpretation`).
     """
+    rules = Interpretation.of(config)
     out = assessments.sort_values(["patient_id", "assessment_date"]).reset_index(drop=True)
-    stages = [
-        stage_organs(Measurements.from_record(row), lower_gi_rule=config.lower_gi_rule)
-        for row in out.to_dict("records")
-    ]
+    stages, grades = [], []
+    for row in out.to_dict("records"):
+        own = rules.config(row["patient_id"])
+        s = stage_organs(Measurements.from_record(row), lower_gi_rule=own.lower_gi_rule)
+        stages.append(s)
+        grades.append(overall_grade(s, system=own.grading_system))
     out["stages"] = stages
     for organ in ("skin", "liver", "upper_gi", "lower_gi"):
         out[f"stage_{organ}"] = [getattr(s, organ) for s in stages]
-    out["grade"] = [overall_grade(s, system=config.grading_system) for s in stages]
+    out["grade"] = grades
     return out
 
 
@@ -177,24 +185,26 @@ _BASELINE_COLUMNS = [
 def derive_baseline_disease(
     adsl: pd.DataFrame,
     staged: pd.DataFrame,
-    config: AnalysisConfig | None = None,
+    config: AnalysisConfig | Interpretation | None = None,
     infusions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Baseline stages, MAGIC grade, organ involvement (gut = upper or lower GI), organ count.
 
     Baseline = the start of study treatment (docs/protocol.md section 5): the ``baseline`` visit,
     else the last assessment on or before the response time origin (randomization, or the first
-    infusion: ``infusions`` is then needed), the protocol's one rule.
+    infusion: ``infusions`` is then needed), the protocol's one rule, with the time origin of
+    the definition version the patient falls under.
     """
     out = adsl.copy()
-    rule = response_visit_rule(config or AnalysisConfig())
+    rules = Interpretation.of(config or AnalysisConfig())
     per_patient = _by_patient(staged)
     first_infusion: dict[str, Any] = {}
-    if rule.time_origin == "first_infusion" and infusions is not None and len(infusions):
+    if infusions is not None and len(infusions):
         first_infusion = infusions.groupby("patient_id")["date"].min().to_dict()
     records: list[dict[str, Any]] = []
     for pid, rdate in zip(out["patient_id"], out["randomization_date"], strict=True):
         rows = per_patient.get(str(pid))
+        rule = response_visit_rule(rules.config(pid))
         origin = time_origin_date(rule, _date(rdate), _date(first_infusion.get(str(pid))))
         row = None if rows is None else _baseline_row(rows, origin)
         if row is None:
@@ -261,7 +271,7 @@ def derive_steroid_refractoriness(
     adsl: pd.DataFrame,
     steroid_doses: pd.DataFrame,
     staged: pd.DataFrame,
-    config: AnalysisConfig,
+    config: AnalysisConfig | Interpretation,
 ) -> pd.DataFrame:
     """SR category (1-4) and type (dependence / resistance) at randomization.
 
@@ -269,8 +279,10 @@ def derive_steroid_refractoriness(
     (doses as methylprednisolone mg/kg/day by the screening weight) and the pre-randomization
     assessments, as of the randomization date (docs/protocol.md section 3). Also the baseline
     steroid dose: methylprednisolone-equivalent mg/day in effect on the randomization date.
+    The refractoriness definition is the one of the version the patient falls under.
     """
     out = adsl.copy()
+    rules = Interpretation.of(config)
     doses_by = _by_patient(steroid_doses)
     staged_by = _by_patient(staged)
     categories, kinds, reasons, baseline_mg = [], [], [], []
@@ -287,7 +299,7 @@ def derive_steroid_refractoriness(
             reasons.append(why)
         else:
             sr = steroid_refractory_category(
-                course, definition=config.refractoriness_definition, as_of=as_of
+                course, definition=rules.config(pid).refractoriness_definition, as_of=as_of
             )
             categories.append(sr.category)
             kinds.append(sr.kind)
@@ -477,7 +489,7 @@ def _post_baseline_assessments(
 
 
 def derive_responses(
-    adsl: pd.DataFrame, staged: pd.DataFrame, config: AnalysisConfig
+    adsl: pd.DataFrame, staged: pd.DataFrame, config: AnalysisConfig | Interpretation
 ) -> pd.DataFrame:
     """Responses at d28 and d56, ORR and CR flags, durable CR, time to first response.
 
@@ -490,11 +502,14 @@ def derive_responses(
     DCR: :func:`gvhdtrial.protocol.durable_complete_response` over the post-baseline
     assessments from the first infusion. Time to response:
     :func:`gvhdtrial.protocol.time_to_first_response`.
+
+    Each patient's visits (days, window, time origin), rule set and durable CR are those of the
+    definition version the patient falls under (``config`` an :class:`Interpretation`); the
+    visits' names are the trial's (its endpoints).
     """
     out = adsl.copy()
-    rule = response_visit_rule(config)
+    rules = Interpretation.of(config)
     staged_by = _by_patient(staged)
-    responding = {"CR", "PR"} if config.response_rules == "paper" else {"CR", "VGPR", "PR"}
     results: dict[str, list[Any]] = {}
     for pid, rdate, baseline, salvage_date, therapy_date, death_date, first_date in zip(
         out["patient_id"],
@@ -507,6 +522,9 @@ def derive_responses(
         strict=True,
     ):
         rows = staged_by.get(str(pid))
+        own = rules.config(pid)
+        rule = response_visit_rule(own)
+        responding = {"CR", "PR"} if own.response_rules == "paper" else {"CR", "VGPR", "PR"}
         salvage = salvage_start(
             [("salvage", _date(salvage_date))],
             [("new_systemic_therapy", _date(therapy_date))],
@@ -514,7 +532,7 @@ def derive_responses(
         post = _post_baseline_assessments(rows, rdate, pd.NaT if salvage is None else
                                           pd.Timestamp(salvage))  # fmt: skip
         dated = _dated_assessments(rows)
-        for visit in config.response_visits:
+        for visit in own.response_visits:
             key = visit.lower()
             result = visit_response(
                 rule,
@@ -530,30 +548,33 @@ def derive_responses(
             results.setdefault(f"resp_{key}_day", []).append(
                 None if result.response is None else result.day
             )
+            results.setdefault(f"orr_{key}", []).append(result.response in responding)
+            results.setdefault(f"cr_{key}", []).append(result.response == "CR")
         first_day = _days(first_date, rdate)
         first = 0 if pd.isna(first_day) else int(first_day)
         results.setdefault("dcr", []).append(
             durable_complete_response(
                 post,
                 first,
-                min_duration_days=config.dcr_min_duration_days,
-                within_days=config.dcr_within_days,
+                min_duration_days=own.dcr_min_duration_days,
+                within_days=own.dcr_within_days,
             )
             if baseline is not None
             else None
         )
-        origin = first if config.response_time_origin == "first_infusion" else 0
+        origin = first if own.response_time_origin == "first_infusion" else 0
         results.setdefault("time_to_response_days", []).append(
-            time_to_first_response(baseline, post, origin_day=origin, rules=config.response_rules)
+            time_to_first_response(baseline, post, origin_day=origin, rules=own.response_rules)
             if baseline is not None
             else None
         )
+    orr_cr = {n: v for n, v in results.items() if n.startswith(("orr_", "cr_"))}
     for name, values in results.items():
-        out[name] = values
-    for visit in config.response_visits:
-        key = visit.lower()
-        out[f"orr_{key}"] = out[f"resp_{key}"].isin(responding)
-        out[f"cr_{key}"] = out[f"resp_{key}"] == "CR"
+        if name not in orr_cr:
+            out[name] = values
+    for visit in rules.trial_wide.response_visits:
+        for name in (f"orr_{visit.lower()}", f"cr_{visit.lower()}"):
+            out[name] = pd.Series(orr_cr.get(name, []), index=out.index, dtype=bool)
     out["dcr"] = out["dcr"].astype(bool)
     out["time_to_response_days"] = pd.array(out["time_to_response_days"], dtype="Int64")
     return out
@@ -646,11 +667,13 @@ def screen_patients(
     patients: pd.DataFrame,
     steroid_doses: pd.DataFrame,
     staged: pd.DataFrame,
-    config: AnalysisConfig,
+    config: AnalysisConfig | Interpretation,
     eligibility: EligibilityRules | None = None,
 ) -> pd.DataFrame:
     """Eligibility of every screened patient (:func:`gvhdtrial.protocol.screen`, under the
-    trial definition's ``eligibility`` rules; default the phase 2 trial's).
+    trial definition's ``eligibility`` rules; default the phase 2 trial's; with ``config`` an
+    :class:`Interpretation`, the criteria and refractoriness definition of the version each
+    patient falls under).
 
     Refractoriness as of the screening date and the grade of the last assessment on or before
     it. Returns ``patient_id, eligible, failure_codes, failure_reasons, assessable``;
@@ -659,6 +682,7 @@ def screen_patients(
     or refractoriness at screening are unknown: such a patient's criteria are not judged
     failed, they are missing data (issue 11).
     """
+    rules = Interpretation.of(config, eligibility)
     doses_by = _by_patient(steroid_doses)
     staged_by = _by_patient(staged)
     records = []
@@ -681,7 +705,9 @@ def screen_patients(
             )
         if course is not None:
             refractory = steroid_refractory_category(
-                course, definition=config.refractoriness_definition, as_of=_date(end)
+                course,
+                definition=rules.config(pid).refractoriness_definition,
+                as_of=_date(end),
             ).refractory
         candidate = Candidate(
             age_years=int(rec["age_years"]),
@@ -697,7 +723,7 @@ def screen_patients(
             ),
             **{f: bool(rec[f]) for f in SCREENING_FLAGS},
         )
-        result = screen(candidate, eligibility)
+        result = screen(candidate, rules.eligibility_for(pid))
         records.append(
             {
                 "patient_id": pid,

@@ -12,6 +12,7 @@ import pandas as pd
 
 from gvhdtrial.analysis import derive, tables, text_numbers, time_to_event
 from gvhdtrial.analysis.config import DEFAULT_CONFIG, AnalysisConfig
+from gvhdtrial.analysis.interpretation import Interpretation
 from gvhdtrial.analysis.posthoc import posthoc_analyses
 from gvhdtrial.analysis.published import published_vs_reproduced
 from gvhdtrial.analysis.results import AnalysisResults
@@ -90,21 +91,63 @@ def analysis_notes(config: AnalysisConfig, blinded: bool) -> list[str]:
     return notes
 
 
-def build_adsl(trial: TrialData, config: AnalysisConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The per-patient analysis dataset (ADSL) and the staged assessments, step by step."""
-    staged = derive.stage_assessments(trial.assessments, config)
+def build_adsl(
+    trial: TrialData, config: AnalysisConfig | Interpretation
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-patient analysis dataset (ADSL) and the staged assessments, step by step.
+
+    ``config``: the analysis plan, or an :class:`Interpretation` (each patient's staging,
+    refractoriness and response rules of the definition version in force at the patient's
+    randomization; the trial-wide plan for the rest; ADSL then says each patient's version in
+    ``definition_version``)."""
+    rules = Interpretation.of(config)
+    plan = rules.trial_wide
+    staged = derive.stage_assessments(trial.assessments, rules)
     adsl = derive.derive_randomized_patients(trial.randomization, trial.patients)
     adsl = derive.derive_table1_characteristics(adsl)
-    adsl = derive.derive_baseline_disease(adsl, staged, config, trial.infusions)
-    adsl = derive.derive_steroid_refractoriness(adsl, trial.steroid_doses, staged, config)
+    adsl = derive.derive_baseline_disease(adsl, staged, rules, trial.infusions)
+    adsl = derive.derive_steroid_refractoriness(adsl, trial.steroid_doses, staged, rules)
     adsl = derive.derive_therapies(adsl, trial.therapies)
     adsl = derive.derive_infusions(adsl, trial.infusions)
     adsl = derive.derive_disposition(adsl, trial.events)
-    adsl = derive.derive_populations(adsl, config)
-    adsl = derive.derive_responses(adsl, staged, config)
-    adsl = derive.derive_time_to_event(adsl, config)
+    adsl = derive.derive_populations(adsl, plan)
+    adsl = derive.derive_responses(adsl, staged, rules)
+    adsl = derive.derive_time_to_event(adsl, plan)
     adsl = derive.derive_grade_iv_story(adsl)
+    if rules.per_patient:
+        adsl["definition_version"] = [rules.labels.get(str(p), "") for p in adsl["patient_id"]]
     return adsl, staged
+
+
+def interpretation_notes(rules: Interpretation) -> list[str]:
+    """What the report says about the definition versions the patients' data were read under
+    (nothing when every patient is read under the one definition)."""
+    if not rules.per_patient:
+        return []
+    counts: dict[str, int] = {}
+    plans: dict[str, AnalysisConfig] = {}
+    for pid, label in rules.labels.items():
+        counts[label] = counts.get(label, 0) + 1
+        plans[label] = rules.config(pid)
+    listed = "; ".join(
+        f"{label}: {counts[label]} patient(s) (response visits "
+        + ", ".join(f"{k} day {d}" for k, d in plans[label].response_visits.items())
+        + f", +/- {plans[label].response_window_days} days from "
+        f"{plans[label].response_time_origin.replace('_', ' ')}, "
+        f"{plans[label].response_rules} rules; refractoriness "
+        f"{plans[label].refractoriness_definition}; staging {plans[label].grading_system})"
+        for label in sorted(counts)
+    )
+    return [
+        Msg(
+            "Trial definition amendments: each patient's eligibility, steroid refractoriness, "
+            "staging and response (visit days, window, time origin, rule set, durable CR) are "
+            "read under the definition version in force at the patient's randomization "
+            "(ADSL column definition_version): %(listed)s. Endpoints, analysis sets and the "
+            "analysis plan are trial-wide (ICH E9 section 5.1; docs/trial_definition.md).",
+            listed=listed,
+        )
+    ]
 
 
 def missing_form_notes(trial: TrialData) -> list[str]:
@@ -136,17 +179,21 @@ def missing_form_notes(trial: TrialData) -> list[str]:
 
 def analyse(
     trial: TrialData,
-    config: AnalysisConfig = DEFAULT_CONFIG,
+    config: AnalysisConfig | Interpretation = DEFAULT_CONFIG,
     eligibility: EligibilityRules | None = None,
 ) -> AnalysisResults:
-    """Run the whole analysis of one trial data set (blinded data: pooled review only)."""
+    """Run the whole analysis of one trial data set (blinded data: pooled review only).
+
+    ``config``: the analysis plan (every patient under it, with ``eligibility``), or an
+    :class:`Interpretation` saying which definition version each patient's data are read under
+    (trial definition amendments)."""
     blinded = bool(trial.blinded or trial.randomization.get("arm") is None)
+    rules = Interpretation.of(config, eligibility)
+    config = rules.trial_wide
 
     # 1. Derivations: raw rows -> ADSL (one row per randomized patient) and ADAE.
-    adsl, staged = build_adsl(trial, config)
-    screening = derive.screen_patients(
-        trial.patients, trial.steroid_doses, staged, config, eligibility
-    )
+    adsl, staged = build_adsl(trial, rules)
+    screening = derive.screen_patients(trial.patients, trial.steroid_doses, staged, rules)
     adae = derive.derive_adverse_events(trial.adverse_events, adsl, config)
 
     # 2. Tables.
@@ -177,7 +224,10 @@ def analyse(
         extras=extras,
         published_vs_reproduced=pd.DataFrame(),
         config=config.as_dict(),
-        notes=analysis_notes(config, blinded) + survival_notes + missing_form_notes(trial),
+        notes=analysis_notes(config, blinded)
+        + interpretation_notes(rules)
+        + survival_notes
+        + missing_form_notes(trial),
         blinded=blinded,
         synthetic_statement=trial.info.statement if trial.info.synthetic else "",
     )

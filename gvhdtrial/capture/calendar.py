@@ -73,11 +73,10 @@ def patient_calendar(
 ) -> PatientCalendar | None:
     """The patient's calendar, or None before randomization (nothing is planned yet).
 
-    Dosing, visit days and windows are the trial definition's in force
-    (:func:`gvhdtrial.trial.current_definition`) unless ``windows`` is given."""
-    from gvhdtrial.trial import current_definition
-
-    definition = current_definition()
+    Dosing, visit days and windows are those of the definition version the patient's data are
+    interpreted under (``record.trial_definition``: the version in force at randomization)
+    unless ``windows`` is given."""
+    definition = record.trial_definition
     weight = record.patient.get("weight_kg")
     day0 = record.first_infusion_date or record.randomization_date
     if day0 is None or weight is None:

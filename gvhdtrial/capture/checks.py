@@ -735,7 +735,7 @@ def _visit_once(record: PatientRecord) -> Iterator[Finding]:
     "paper, Methods: response at day 28 and day 56; docs/protocol.md sections 4-5",
 )  # fmt: skip
 def _response_window(record: PatientRecord) -> Iterator[Finding]:
-    rule = trial_response_rule()
+    rule = trial_response_rule(record)
     for row in record.responses:
         visit = str(row.get("visit"))
         if visit not in rule.visit_names or not row.get("confirmed"):
@@ -784,7 +784,7 @@ def _response_override(record: PatientRecord) -> Iterator[Finding]:
     "paper, Methods: patients given salvage agents are NR at day 28 and 56; docs/protocol.md 5",
 )  # fmt: skip
 def _response_nr_rule(record: PatientRecord) -> Iterator[Finding]:
-    rule = trial_response_rule()
+    rule = trial_response_rule(record)
     for row in record.responses:
         visit = str(row.get("visit"))
         if visit not in rule.visit_names or row.get("confirmed") in (None, "NR"):

@@ -13,7 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gvhdtrial.trial import TrialDefinition
 
 Row = Mapping[str, Any]
 
@@ -27,7 +30,9 @@ class PatientRecord:
     ``randomization_date`` is None until the patient is randomized. ``responses`` are the
     investigator's confirmations: ``visit`` (a response visit of the trial definition, e.g.
     ``d28``), ``computed``, ``confirmed`` and ``reason`` (required when the confirmation
-    overrides the computed response).
+    overrides the computed response). ``definition`` is the trial definition version the
+    patient's data are interpreted under (the version in force at randomization, issue 12);
+    None: the one the process runs (:func:`gvhdtrial.trial.current_definition`).
     """
 
     patient_id: str
@@ -41,6 +46,16 @@ class PatientRecord:
     adverse_events: Sequence[Row] = ()
     events: Sequence[Row] = ()
     responses: Sequence[Row] = ()
+    definition: TrialDefinition | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def trial_definition(self) -> TrialDefinition:
+        """The definition this patient's data are interpreted under."""
+        if self.definition is not None:
+            return self.definition
+        from gvhdtrial.trial import current_definition
+
+        return current_definition()
 
     @property
     def death_date(self) -> dt.date | None:
@@ -126,11 +141,15 @@ def _python(value: Any) -> Any:
 
 
 def records_from_frames(
-    patients: Any, randomization: Any, tables: Mapping[str, Any]
+    patients: Any,
+    randomization: Any,
+    tables: Mapping[str, Any],
+    definitions: Mapping[str, TrialDefinition] | None = None,
 ) -> dict[str, PatientRecord]:
     """Every randomized patient's :class:`PatientRecord` from loaded trial tables (pandas
     DataFrames as :class:`gvhdtrial.data.TrialData` holds them): what the data-capture layer
-    would show for an imported or exported trial."""
+    would show for an imported or exported trial; ``definitions``: the definition version each
+    patient's data are interpreted under (default: the one the process runs)."""
     rows_of: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for name, frame in tables.items():
         for row in frame.to_dict("records"):
@@ -147,5 +166,6 @@ def records_from_frames(
             patient=patient,
             randomization_date=_python(r["randomization_date"]),
             **{name: tuple(rows) for name, rows in rows_of.get(pid, {}).items()},
+            definition=(definitions or {}).get(pid),
         )
     return out

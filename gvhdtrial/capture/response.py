@@ -38,10 +38,13 @@ from gvhdtrial.protocol.visits import baseline_assessment as _baseline_assessmen
 MEASUREMENT_FIELDS: Final = tuple(f.name for f in fields(Measurements))
 
 
-def trial_response_rule() -> ResponseVisitRule:
-    """The response visits of the trial definition in force (its ``[response]`` table,
-    :func:`gvhdtrial.trial.current_definition`): which visits the investigator confirms, their
-    days, window and time origin."""
+def trial_response_rule(record: PatientRecord | None = None) -> ResponseVisitRule:
+    """The response visits (the ``[response]`` table) of the definition ``record``'s data are
+    interpreted under (the version in force at the patient's randomization), else of the trial
+    definition the process runs (:func:`gvhdtrial.trial.current_definition`): which visits the
+    investigator confirms, their days, window and time origin."""
+    if record is not None:
+        return record.trial_definition.response_rule
     from gvhdtrial.trial import current_definition
 
     return current_definition().response_rule
@@ -79,8 +82,8 @@ def _dated(record: PatientRecord) -> list[tuple[DatedAssessment, Row]]:
 
 def baseline_assessment(record: PatientRecord, rule: ResponseVisitRule | None = None) -> Row | None:
     """The baseline assessment row (:func:`gvhdtrial.protocol.visits.baseline_assessment`);
-    ``rule``: default the trial definition in force."""
-    rule = rule or trial_response_rule()
+    ``rule``: default the patient's definition version's."""
+    rule = rule or trial_response_rule(record)
     dated = _dated(record)
     origin = time_origin_date(rule, record.randomization_date, record.first_infusion_date)
     chosen = _baseline_assessment([d for d, _ in dated], origin)
@@ -103,8 +106,8 @@ def visit_target_date(
     record: PatientRecord, visit: str, rule: ResponseVisitRule | None = None
 ) -> dt.date | None:
     """Target date of a response visit: its day counted from the rule's time origin (``rule``:
-    default the trial definition in force)."""
-    rule = rule or trial_response_rule()
+    default the patient's definition version's)."""
+    rule = rule or trial_response_rule(record)
     origin = time_origin_date(rule, record.randomization_date, record.first_infusion_date)
     return None if origin is None else origin + dt.timedelta(days=rule.target_day(visit))
 
@@ -137,10 +140,11 @@ def compute_response(
 
     ``today``: a visit without an assessment is pending until its window has closed, then NR
     by non-responder imputation (as the analysis counts it); ``None`` = keep it pending.
-    ``rule``: default the trial definition in force (:func:`gvhdtrial.trial.current_definition`).
+    ``rule``: default the one of the definition version the patient's data are interpreted
+    under (``record.definition``; else :func:`gvhdtrial.trial.current_definition`).
     """
     if rule is None:
-        rule = trial_response_rule()
+        rule = trial_response_rule(record)
     rule.target_day(visit)  # ValueError naming the rule's visits for an unknown one
     dated = _dated(record)
     salvage = salvage_date(record)

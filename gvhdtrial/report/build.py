@@ -173,28 +173,111 @@ def trial_meta(trial: Any, data_dir: str | os.PathLike[str]) -> dict[str, Any]:
     return meta
 
 
-#: Written beside an export by ``gvhdtrial export``: the trial definition versions in force and
-#: the version each patient was randomized under (``gvhdtrial.web.trialdef``).
+#: Written into an export (``gvhdtrial.web.capture.exports.export_trial``): every trial
+#: definition version in force (number, version, SHA-256, date, text) and the version each
+#: patient was randomized under (``gvhdtrial.web.trialdef``).
 DEFINITION_VERSIONS_FILE = "definition_versions.json"
 
 
-def definition_meta(definition: Any, data_dir: str | os.PathLike[str]) -> dict[str, str]:
+@dataclass(frozen=True)
+class DefinitionVersions:
+    """``definition_versions.json`` read and checked: each version's definition (its text
+    re-parsed, its SHA-256 re-computed), and each patient's version number."""
+
+    path: Path
+    versions: Mapping[int, Any]  # number -> TrialDefinition
+    recorded: tuple[Mapping[str, Any], ...]  # the file's entries, in order
+    patients: Mapping[str, int]
+
+    @property
+    def latest(self) -> Any:
+        """The version in force when the data were exported."""
+        return self.versions[max(self.versions)]
+
+    def label(self, number: int) -> str:
+        entry = next(v for v in self.recorded if v["number"] == number)
+        return f"#{number} {entry['short_name']} {entry['version']}"
+
+    def interpretation(self, trial_wide: Any) -> Any:
+        """Each patient under the version in force at randomization; the analysis plan from
+        ``trial_wide`` (:class:`gvhdtrial.analysis.interpretation.Interpretation`)."""
+        from gvhdtrial.analysis.interpretation import Interpretation
+
+        return Interpretation.by_patient(
+            trial_wide,
+            {pid: self.versions[n] for pid, n in self.patients.items()},
+            {pid: self.label(n) for pid, n in self.patients.items()},
+        )
+
+
+def read_definition_versions(data_dir: str | os.PathLike[str]) -> DefinitionVersions | None:
+    """``data_dir``'s :data:`DEFINITION_VERSIONS_FILE`, checked (None when there is none).
+
+    Raises :class:`gvhdtrial.trial.TrialDefinitionError` naming the file and the version when a
+    version has no text, its text does not hash to its recorded SHA-256 (an altered
+    definition would silently re-read patients' data), it is not a valid definition, or a
+    patient names a version the file does not hold."""
+    import hashlib
+    import json
+
+    from gvhdtrial.trial import TrialDefinitionError, parse_definition
+
+    path = Path(data_dir) / DEFINITION_VERSIONS_FILE
+    if not path.exists():
+        return None
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        entries = tuple(recorded["versions"])
+        patients = {str(k): int(v) for k, v in recorded.get("patients", {}).items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise TrialDefinitionError(
+            str(path), [f"{path}: not a definition versions file: {exc}"]
+        ) from None
+    problems: list[str] = []
+    versions: dict[int, Any] = {}
+    for entry in entries:
+        number, text = entry.get("number"), entry.get("text")
+        where = f"{path}: versions[number={number}]"
+        if not isinstance(text, str):
+            problems.append(f"{where}: text: missing (export again with this gvhdtrial)")
+            continue
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if digest != entry.get("sha256"):
+            problems.append(
+                f"{where}: text: its SHA-256 {digest[:12]} is not the recorded "
+                f"{str(entry.get('sha256'))[:12]}: the definition was altered"
+            )
+            continue
+        try:
+            versions[int(number)] = parse_definition(text, f"{path} version {number}")
+        except TrialDefinitionError as exc:
+            problems.extend(exc.problems)
+    for pid, number in sorted(patients.items()):
+        if number not in versions and not problems:
+            problems.append(f"{path}: patients.{pid}: version {number} is not in the file")
+    if problems or not versions:
+        raise TrialDefinitionError(str(path), problems or [f"{path}: versions: none recorded"])
+    return DefinitionVersions(path, versions, entries, patients)
+
+
+def definition_meta(
+    definition: Any, data_dir: str | os.PathLike[str], versions: DefinitionVersions | None = None
+) -> dict[str, str]:
     """What the report says about the trial definition(s) the data were interpreted under."""
     meta = {
         N_("Trial definition"): f"{definition.short_name} version {definition.version} "
         f"(sha256 {definition.sha256})"
     }
-    path = Path(data_dir) / DEFINITION_VERSIONS_FILE
-    if path.exists():
-        import json
+    versions = versions or read_definition_versions(data_dir)
+    if versions is not None:
         from collections import Counter
 
-        recorded = json.loads(path.read_text(encoding="utf-8"))
-        counts = Counter(recorded.get("patients", {}).values())
+        counts = Counter(versions.patients.values())
         meta[N_("Definition versions in force")] = "; ".join(
             f"#{v['number']} {v['short_name']} {v['version']} (sha256 {v['sha256'][:12]}, from "
-            f"{v['in_force_from'][:10]}): {counts.get(v['number'], 0)} patient(s) randomized"
-            for v in recorded.get("versions", [])
+            f"{v['in_force_from'][:10]}): {counts.get(v['number'], 0)} patient(s) randomized "
+            "under it, their eligibility, refractoriness, staging and response read under it"
+            for v in versions.recorded
         )
     return meta
 
@@ -210,15 +293,22 @@ def build_report(
     on_step: Callable[[str], None] | None = None,
 ) -> ReportOutputs:
     """Load the trial in ``data_dir``, analyse it under ``definition`` (its analysis plan; default
-    the trial the installation runs, :func:`gvhdtrial.trial.current_definition`), and write the
-    whole report into ``out_dir`` in ``lang`` (``en`` or ``zh``; the tables' CSV and JSON stay
-    in English). ``on_step`` is called with each step's description as it starts
-    (:data:`BUILD_STEPS`)."""
+    the version in force at export when ``data_dir`` holds :data:`DEFINITION_VERSIONS_FILE`,
+    else the trial the installation runs, :func:`gvhdtrial.trial.current_definition`), and write
+    the whole report into ``out_dir`` in ``lang`` (``en`` or ``zh``; the tables' CSV and JSON
+    stay in English). With :data:`DEFINITION_VERSIONS_FILE`, each patient's eligibility,
+    refractoriness, staging and response are read under the version in force at the patient's
+    randomization (docs/trial_definition.md). ``on_step`` is called with each step's
+    description as it starts (:data:`BUILD_STEPS`)."""
     from gvhdtrial.analysis import analyse
     from gvhdtrial.data import load_trial
     from gvhdtrial.trial import current_definition
 
-    definition = definition or current_definition()
+    versions = read_definition_versions(data_dir)
+    definition = definition or (versions.latest if versions else current_definition())
+    rules: Any = definition.analysis_config
+    if versions is not None:
+        rules = versions.interpretation(definition)
 
     check_language(lang)
     progress = _progress(console)
@@ -228,8 +318,8 @@ def build_report(
         with steps.step("Load and validate trial data"):
             trial = load_trial(data_dir)
         with steps.step("Analyse (populations, endpoints, tables, models)"):
-            results = analyse(trial, definition.analysis_config, definition.eligibility)
-        meta = {**trial_meta(trial, data_dir), **definition_meta(definition, data_dir)}
+            results = analyse(trial, rules, definition.eligibility)
+        meta = {**trial_meta(trial, data_dir), **definition_meta(definition, data_dir, versions)}
         with language(lang):
             return _write_report(results, Path(out_dir), steps, pdf=pdf, meta=meta, tables=True)
 

@@ -37,7 +37,11 @@ def report_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     trial: Annotated[
         Path | None,
-        typer.Option("--trial", help="Trial definition (default $GVHDTRIAL_TRIAL or phase 2)."),
+        typer.Option(
+            "--trial",
+            help="Trial definition (default: the version in force at export when DATA holds "
+            "definition_versions.json, else $GVHDTRIAL_TRIAL or phase 2).",
+        ),
     ] = None,
     lang: Annotated[
         str,
@@ -52,14 +56,16 @@ def report_command(
     from gvhdtrial.i18n import LANGUAGES
     from gvhdtrial.report.build import build_report
     from gvhdtrial.report.pdf import PdfError
-    from gvhdtrial.trial import TrialDefinitionError, current_definition, load_definition
+    from gvhdtrial.trial import TrialDefinitionError, load_definition
 
     console = Console(stderr=True)
     if lang not in LANGUAGES:
         console.print(f"[red]error:[/] --lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
         raise typer.Exit(2)
     try:
-        definition = load_definition(trial) if trial is not None else current_definition()
+        # default: the version in force at export (definition_versions.json in DATA), else
+        # $GVHDTRIAL_TRIAL or phase 2
+        definition = load_definition(trial) if trial is not None else None
     except TrialDefinitionError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -74,6 +80,9 @@ def report_command(
         )
     except TrialDataError as exc:
         console.print(f"[red]error:[/] the data in {data} do not load:\n{exc}")
+        raise typer.Exit(2) from exc
+    except TrialDefinitionError as exc:
+        console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     except PdfError as exc:
         console.print(

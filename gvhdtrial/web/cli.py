@@ -466,9 +466,6 @@ def export_command(
     if not blinded and role != Role.STATISTICIAN:
         typer.echo("Only a statistician's export holds arms: pass --blinded.", err=True)
         raise typer.Exit(2)
-    log = export_trial(None, out, blinded=blinded, username=user)
-    from gvhdtrial.web.trialdef.services import write_versions
-
-    write_versions(Path(log.destination))
+    log = export_trial(None, out, blinded=blinded, username=user)  # with definition_versions.json
     kind = "blinded" if blinded else "unblinded"
     typer.echo(f"Exported ({kind}) to {log.destination}")

@@ -251,6 +251,9 @@ def export_trial(
         username = actor.username
     user = get_user_model().objects.get(username=username)
     path, missing = write_export(folder, blinded)
+    from gvhdtrial.web.trialdef.services import write_versions
+
+    write_versions(path)  # which definition version each patient is read under (logged below)
     files = digests(path)
     if missing:
         files = {**files, "baseline form missing (exported, values empty)": ";".join(missing)}

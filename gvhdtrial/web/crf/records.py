@@ -23,6 +23,7 @@ from gvhdtrial.web.capture.models import (
 )
 from gvhdtrial.web.crf.models import ResponseConfirmation
 from gvhdtrial.web.patients.models import Patient
+from gvhdtrial.web.trialdef.services import definition_for
 
 ROW_MODELS: dict[str, type[models.Model]] = {
     "steroid_doses": SteroidDose,
@@ -82,4 +83,5 @@ def patient_record(patient: Patient) -> PatientRecord:
         ),
         responses=responses,
         **rows,
+        definition=definition_for(patient),  # the version in force at randomization
     )

@@ -5,19 +5,31 @@
   before the first randomization replaces the version in force (recorded, audited); after the
   first randomization a different file is refused: it must be amended.
 - :func:`amend`: an e-signed amendment (the user's password is checked again), audited, with
-  the key-by-key changes; refused when nothing changed or the database is locked.
+  the key-by-key changes; refused when nothing changed, when the database is locked, and once
+  a patient is randomized when it changes the arms, the randomization, an existing centre or
+  the response visits' names (:func:`gvhdtrial.trial.amendment_problems`).
+- :func:`definition_for` / :func:`definitions_by_patient`: the definition a patient's data are
+  interpreted under (the version in force at randomization; the one in force now before).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 
-from gvhdtrial.trial import TrialDefinition, definition_diff, parse_definition
+from gvhdtrial.trial import (
+    TrialDefinition,
+    amendment_problems,
+    definition_diff,
+    parse_definition,
+)
 from gvhdtrial.web.errors import Invalid, Refused, require
 from gvhdtrial.web.gateway import write
 from gvhdtrial.web.randomization.models import Slot
@@ -99,10 +111,15 @@ def amend(actor: Actor, text: str, source: str, password: str, reason: str) -> D
     current = in_force()
     if current is not None and current.sha256 == definition.sha256:
         raise Refused("The amendment changes nothing: the definition in force has that SHA-256.")
-    if current is not None and not definition_diff(
-        parse_definition(current.text, f"version {current.number}"), definition
-    ):
+    old = None if current is None else parse_definition(current.text, f"version {current.number}")
+    if old is not None and not definition_diff(old, definition):
         raise Refused("The amendment changes no key of the definition in force.")
+    if old is not None and _randomized() and (problems := amendment_problems(old, definition)):
+        raise Refused(
+            "Patients are randomized: the amendment may not change "
+            + "; ".join(problems)
+            + ". Nothing was changed."
+        )
     return _record(definition, text, current, actor=actor, reason=reason, signed=True)
 
 
@@ -122,14 +139,42 @@ def versions_by_patient() -> dict[str, DefinitionVersion | None]:
     return out
 
 
+@lru_cache(maxsize=32)
+def _parsed(text: str, number: int) -> TrialDefinition:
+    return parse_definition(text, f"definition version {number}")
+
+
+def definition_of(row: DefinitionVersion | None) -> TrialDefinition:
+    """The definition a recorded version holds (the service's own when it is that file, or
+    when none is recorded yet)."""
+    running: TrialDefinition = settings.TRIAL_DEFINITION
+    if row is None or row.sha256 == running.sha256:
+        return running
+    return _parsed(row.text, row.number)
+
+
+def definition_for(patient: Any) -> TrialDefinition:
+    """The definition ``patient``'s data are interpreted under: the version in force when the
+    patient was randomized; before randomization, the one in force now."""
+    slot = getattr(patient, "allocation", None)
+    when = slot.allocated_at if slot is not None else None
+    return definition_of(version_for(when) if when is not None else in_force())
+
+
+def version_label(row: DefinitionVersion) -> str:
+    """How the report names a version: ``#2 jiang2024-phase2 1.1``."""
+    return f"#{row.number} {row.short_name} {row.version}"
+
+
 def write_versions(folder: Path) -> Path:
-    """``definition_versions.json`` beside an export: every version in force and the version
-    each randomized patient falls under (the report says which)."""
+    """``definition_versions.json`` in an export: every version in force (with its text, so the
+    report can read each patient's data under it) and the version each randomized patient falls
+    under (the report says which)."""
     from gvhdtrial.report.build import DEFINITION_VERSIONS_FILE
 
     versions = [
         {"number": v.number, "short_name": v.short_name, "version": v.version,
-         "sha256": v.sha256, "in_force_from": v.in_force_from.isoformat()}
+         "sha256": v.sha256, "in_force_from": v.in_force_from.isoformat(), "text": v.text}
         for v in DefinitionVersion.objects.order_by("number")
     ]  # fmt: skip
     patients = {code: v.number for code, v in versions_by_patient().items() if v is not None}
