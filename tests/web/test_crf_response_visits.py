@@ -16,6 +16,7 @@ from gvhdtrial.trial import DEFAULT_TRIAL_FILE, load_definition
 from gvhdtrial.web.crf.services import confirm_response
 from gvhdtrial.web.errors import NotFound
 from gvhdtrial.web.randomization.services import randomize
+from gvhdtrial.web.trialdef.services import ensure_in_force
 
 from .conftest import Trial, screen
 from .test_crf import assessment_post
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture()
-def day21_trial(tmp_path: Path, monkeypatch: Any) -> Path:
+def day21_trial(trial: Trial, tmp_path: Path, monkeypatch: Any) -> Path:
     text = DEFAULT_TRIAL_FILE.read_text(encoding="utf-8")
     for old, new in (
         ("visits = { D28 = 28, D56 = 56 }", "visits = { D21 = 21, D42 = 42 }"),
@@ -37,6 +38,8 @@ def day21_trial(tmp_path: Path, monkeypatch: Any) -> Path:
     path.write_text(text, encoding="utf-8")
     assert tuple(load_definition(path).response_rule.visits) == ("D21", "D42")
     monkeypatch.setenv("GVHDTRIAL_TRIAL", str(path))
+    # the service restarted on the file before any randomization: it is put in force (web seed)
+    ensure_in_force(load_definition(path))
     return path
 
 

@@ -10,12 +10,14 @@ statistician after trial-level unblinding; log every export.
 from __future__ import annotations
 
 import filecmp
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from gvhdtrial.data import load_trial
+from gvhdtrial.report.build import DEFINITION_VERSIONS_FILE
 from gvhdtrial.web.audit.chain import verify_chain
 from gvhdtrial.web.audit.models import AuditEntry
 from gvhdtrial.web.audit.reconcile import reconcile
@@ -71,10 +73,14 @@ def test_reference_trial_imports_and_exports_byte_identical(trial: Trial, tmp_pa
     tables = reconcile()  # every imported row is the trail's last word (no false alarm)
     assert tables.ok and tables.rows > 10_000, tables.problems[:5]
 
-    # Export: every file byte-identical to the source folder.
+    # Export: every file byte-identical to the source folder, plus the definition versions
+    # each patient's data are interpreted under (issue 12: all under version 1 here).
     out = tmp_path / "export"
     export_trial(None, out, blinded=False, username="statistician")
-    assert sorted(p.name for p in out.iterdir()) == FILES
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, DEFINITION_VERSIONS_FILE])
+    versions = json.loads((out / DEFINITION_VERSIONS_FILE).read_text(encoding="utf-8"))
+    assert set(versions["patients"].values()) == {1}
+    assert len(versions["patients"]) == len(load_trial(REFERENCE).randomization)
     _, mismatch, errors = filecmp.cmpfiles(REFERENCE, out, FILES, shallow=False)
     assert mismatch == [] and errors == []
 
