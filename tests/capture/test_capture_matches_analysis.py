@@ -84,3 +84,41 @@ def test_the_drift_case(drift_patient: TrialData) -> None:
     old_form_rule = ResponseVisitRule(time_origin="first_infusion")
     shown_before = compute_response(record, "d28", rule=old_form_rule, today=dt.date.max)
     assert shown_before.response == "CR"
+
+
+def test_every_reference_patient_and_visit_agree_under_an_amendment() -> None:
+    """An amendment moves the day-28 visit to day 35 from P061's randomization date on: each
+    patient's form (``PatientRecord.definition``: the version in force at randomization) shows
+    the response the analysis counts under that patient's version (issue 12). Under day 35,
+    P061 CR -> NR and P109 PR -> NR; P033, randomized before, keeps PR (day 28)."""
+    from gvhdtrial.analysis.interpretation import Interpretation
+    from gvhdtrial.trial import DEFAULT_TRIAL_FILE, parse_definition
+
+    phase2 = load_definition(DEFAULT_TRIAL_FILE)
+    day35 = parse_definition(
+        phase2.text.replace('version = "1.0"', 'version = "1.1"').replace(
+            "visits = { D28 = 28, D56 = 56 }", "visits = { D28 = 35, D56 = 56 }"
+        ),
+        "day35.toml",
+    )
+    data = load_trial(ROOT / "data" / "reference")
+    rand = data.randomization.set_index("patient_id")["randomization_date"]
+    versions = {str(p): (day35 if d >= rand["P061"] else phase2) for p, d in rand.items()}
+    adsl, _ = build_adsl(data, Interpretation.by_patient(day35, versions))
+    records = records_from_frames(
+        data.patients,
+        data.randomization,
+        {t: getattr(data, t) for t in ROW_TABLES},
+        definitions=versions,
+    )
+    rows = []
+    for rec in adsl.to_dict("records"):
+        pid = str(rec["patient_id"])
+        for visit in ("d28", "d56"):
+            shown = compute_response(records[pid], visit, today=data.info.data_cutoff_date)
+            rows.append((pid, visit, shown.response, rec[f"resp_{visit}"]))
+    assert len(rows) == 2 * 78
+    disagree = [r for r in rows if r[2] != r[3]]
+    assert not disagree, disagree
+    d28 = {pid: shown for pid, visit, shown, _ in rows if visit == "d28"}
+    assert (d28["P033"], d28["P061"], d28["P109"]) == ("PR", "NR", "NR")
