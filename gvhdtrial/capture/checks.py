@@ -38,8 +38,6 @@ from gvhdtrial.i18n import N_
 from gvhdtrial.protocol import lower_gi_stage, methylprednisolone_mg
 from gvhdtrial.protocol.staging import UMOL_PER_L_PER_MG_DL
 from gvhdtrial.protocol.treatment import (
-    CELLS_PER_BAG,
-    MIN_DAYS_BETWEEN_INFUSIONS,
     PLANNED_INFUSIONS,
     PLANNED_INFUSIONS_EXTENDED,
     planned_infusions,
@@ -49,8 +47,6 @@ from gvhdtrial.protocol.treatment import (
 # Thresholds of the cross-form checks: one table, each with its source.
 # ------------------------------------------------------------------------------------------
 THRESHOLDS: Final[Mapping[str, float]] = {
-    # Twice weekly, at least 3 days apart (paper, Methods; docs/protocol.md section 4).
-    "min_days_between_infusions": MIN_DAYS_BETWEEN_INFUSIONS,
     # 8 infusions; 16 only after PR at day 28 (docs/protocol.md section 4).
     "infusions_planned": PLANNED_INFUSIONS,
     "infusions_planned_after_pr": PLANNED_INFUSIONS_EXTENDED,
@@ -410,10 +406,12 @@ def _ae_soc(record: PatientRecord) -> Iterator[Finding]:
     "paper, Methods: twice weekly, at least 3 days apart (docs/protocol.md section 4)",
 )  # fmt: skip
 def _infusion_interval(record: PatientRecord) -> Iterator[Finding]:
+    # the dosing of the patient's definition version (in force at randomization)
+    least = record.trial_definition.dosing.min_days_between_infusions
     dated = [i for i in _infusions_by_number(record) if _date(i.get("date"))]
     for before, after in itertools.pairwise(dated):
         gap = (after["date"] - before["date"]).days
-        if gap < THRESHOLDS["min_days_between_infusions"]:
+        if gap < least:
             yield _finding(
                 "INF-INTERVAL",
                 N_(
@@ -425,7 +423,7 @@ def _infusion_interval(record: PatientRecord) -> Iterator[Finding]:
                     "date": after["date"],
                     "gap": gap,
                     "before": before["infusion_number"],
-                    "min": f"{THRESHOLDS['min_days_between_infusions']:g}",
+                    "min": f"{least:g}",
                 },
                 after,
             )
@@ -465,7 +463,7 @@ def _infusion_sequence(record: PatientRecord) -> Iterator[Finding]:
     "paper, Methods: PR at day 28 continues 4 more weeks (docs/protocol.md section 4)",
 )  # fmt: skip
 def _infusion_planned(record: PatientRecord) -> Iterator[Finding]:
-    limit = planned_infusions(record.day28_response)
+    limit = planned_infusions(record.day28_response, record.trial_definition.dosing)
     for row in _infusions_by_number(record):
         if row["infusion_number"] > limit:
             yield _finding(
@@ -527,11 +525,12 @@ def _dose(record: PatientRecord) -> Iterator[Finding]:
     weight = _num(record.patient.get("weight_kg"))
     if not weight:
         return
+    per_bag = record.trial_definition.dosing.cells_per_bag
     for row in record.infusions:
         bags, given = row.get("bags"), _num(row.get("delivered_cells_1e6_per_kg"))
         if not isinstance(bags, int) or given is None:
             continue
-        expected = bags * CELLS_PER_BAG / weight / 1e6
+        expected = bags * per_bag / weight / 1e6
         if abs(given - expected) > THRESHOLDS["dose_tolerance_1e6_per_kg"] + 0.005:
             yield _finding(
                 "INF-DOSE",

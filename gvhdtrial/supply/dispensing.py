@@ -24,22 +24,28 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from gvhdtrial.protocol.treatment import CELLS_PER_BAG, bags_per_infusion
+from gvhdtrial.protocol.treatment import Dosing, bags_per_infusion
 from gvhdtrial.supply.custody import KitStatus
 
 
-def bags_for_infusion(weight_kg: float) -> int:
-    """Bags for one infusion: the protocol engine's rule (docs/protocol.md section 4) with the
-    dosing of the trial definition in force."""
+def _dosing(dosing: Dosing | None) -> Dosing:
+    if dosing is not None:
+        return dosing
     from gvhdtrial.trial import current_definition
 
-    dosing = current_definition().dosing
+    return current_definition().dosing
+
+
+def bags_for_infusion(weight_kg: float, dosing: Dosing | None = None) -> int:
+    """Bags for one infusion: the protocol engine's rule (docs/protocol.md section 4) with
+    ``dosing`` (the patient's definition version's; default the trial definition in force)."""
+    dosing = _dosing(dosing)
     return bags_per_infusion(weight_kg, dosing.bag_rounding, dosing)
 
 
-def delivered_cells_per_kg(bags: int, weight_kg: float) -> float:
+def delivered_cells_per_kg(bags: int, weight_kg: float, dosing: Dosing | None = None) -> float:
     """What the patient actually receives (always reported, docs/protocol.md section 4)."""
-    return bags * CELLS_PER_BAG / weight_kg
+    return bags * _dosing(dosing).cells_per_bag / weight_kg
 
 
 @dataclass(frozen=True)

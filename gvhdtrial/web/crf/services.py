@@ -54,6 +54,7 @@ from gvhdtrial.web.patients.services import get_patient, visible_patients
 from gvhdtrial.web.queries.services import sync_findings
 from gvhdtrial.web.sites.roles import Actor
 from gvhdtrial.web.supply.models import Kit
+from gvhdtrial.web.trialdef.services import definition_for
 
 #: form slug -> (model, data-model table, the row's automatic number field)
 FORMS: dict[str, tuple[type[models.Model], str, str | None]] = {
@@ -245,6 +246,7 @@ def _infusion_follows_plan(
     why = infusion_refusal(
         number, on, weight_kg=weight, done=done, day28_response=d28.confirmed if d28 else None,
         randomized_on=randomized_on, today=timezone.localdate(),
+        dosing=definition_for(patient).dosing,  # the version in force at randomization
     )  # fmt: skip
     if why:
         raise Refused(why.message, field=why.field)
@@ -331,7 +333,7 @@ def save_infusion(
                 setattr(obj, name, "" if value is None and _is_text(Infusion, name) else value)
             obj.bags = len(kits)
             obj.delivered_cells_1e6_per_kg = round(
-                delivered_cells_per_kg(len(kits), weight) / 1e6, 2
+                delivered_cells_per_kg(len(kits), weight, definition_for(patient).dosing) / 1e6, 2
             )
             _unique_or_refuse(obj, "infusions")
             obj.save()

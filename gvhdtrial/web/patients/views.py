@@ -20,6 +20,7 @@ from gvhdtrial.web.pages import page
 from gvhdtrial.web.patients import services
 from gvhdtrial.web.patients.forms import ConsentForm, DispenseForm, ScreeningForm, UnblindForm
 from gvhdtrial.web.sites.roles import Permission
+from gvhdtrial.web.trialdef.services import definition_for
 
 #: The patient list's status filter: value -> (label, queryset filter).
 LIST_STATUSES: dict[str, tuple[Any, dict[str, Any]]] = {
@@ -89,7 +90,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
             "allocation": getattr(patient, "allocation", None),
             "unblinding": getattr(patient, "emergency_unblinding", None),
             "kits": kits,
-            "bags": bags_for_infusion(float(patient.weight_kg)),
+            "bags": bags_for_infusion(float(patient.weight_kg), definition_for(patient).dosing),
             "consent_form": ConsentForm(),
             "dispense_form": DispenseForm(),
         },

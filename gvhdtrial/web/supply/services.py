@@ -45,6 +45,7 @@ from gvhdtrial.web.sites.models import Site
 from gvhdtrial.web.sites.roles import SITE_ROLES, Actor, Permission, Role
 from gvhdtrial.web.supply.models import CustodyEvent as CustodyRow
 from gvhdtrial.web.supply.models import Kit
+from gvhdtrial.web.trialdef.services import definition_for
 
 SITE_ACTIONS = frozenset(
     {
@@ -282,7 +283,7 @@ def _follow_plan(patient: Patient, infusion_number: int, on: dt.date, weight: fl
     d28 = ResponseConfirmation.objects.filter(patient=patient, visit="d28").first()
     why = infusion_refusal(
         infusion_number, on, weight_kg=weight, done=dispensed,
-        day28_response=d28.confirmed if d28 else None,
+        day28_response=d28.confirmed if d28 else None, dosing=definition_for(patient).dosing,
     )  # fmt: skip
     if why:
         raise Refused(why.message, field="infusion_number" if why.field != "date" else "on_date")
@@ -296,7 +297,8 @@ def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -
     if not 1 <= infusion_number <= 16:
         raise Invalid(_("infusion_number: expected 1-16 (8, or 16 after a partial response)"))
     weight = float(patient.weight_kg)
-    bags = bags_for_infusion(weight)
+    dosing = definition_for(patient).dosing  # the version in force at randomization
+    bags = bags_for_infusion(weight, dosing)
     short = False
     with write(actor, reason="dispense") as audit:
         slot = Slot.objects.filter(patient=patient).first()
@@ -310,7 +312,7 @@ def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -
         if done:
             return DispenseResult(
                 patient.code, infusion_number, len(done), tuple(sorted(done)),
-                delivered_cells_per_kg(len(done), weight), True,
+                delivered_cells_per_kg(len(done), weight, dosing), True,
             )  # fmt: skip
         check_event_date(
             "on_date", on, timezone.localdate(slot.allocated_at), _("the randomization date")
@@ -349,7 +351,7 @@ def dispense(actor: Actor, patient_id: int, infusion_number: int, on: dt.date) -
         raise Refused(message[0].upper() + message[1:] + ".", code="not_enough_kits")
     return DispenseResult(
         patient.code, infusion_number, bags, tuple(chosen),
-        delivered_cells_per_kg(bags, weight), False,
+        delivered_cells_per_kg(bags, weight, dosing), False,
     )  # fmt: skip
 
 
