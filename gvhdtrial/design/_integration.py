@@ -116,6 +116,101 @@ def next_look(
     return Grid(z, w * dens, t)
 
 
+def _union_grid(
+    intervals: list[tuple[float, float]], mean: float, scale: float, t: float
+) -> tuple[np.ndarray, np.ndarray]:
+    zs, ws = [], []
+    for lo, hi in intervals:
+        lo, hi = max(lo, mean - TAIL), min(hi, mean + TAIL)
+        if hi > lo:
+            z, w = _nodes(lo, hi, scale)
+            zs.append(z)
+            ws.append(w)
+    if not zs:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(zs), np.concatenate(ws)
+
+
+def wedge_intervals(crit: float, fut: float) -> list[tuple[float, float]]:
+    """Continuation region of a two-sided look with an inner futility wedge:
+    (-crit, -fut) and (fut, crit), or (-crit, crit) when there is no wedge (fut <= 0)."""
+    if not fut > 0:
+        return [(-crit, crit)]
+    return [(-crit, -fut), (fut, crit)]
+
+
+def first_look_union(
+    t1: float, intervals: list[tuple[float, float]], theta: float, t_next: float | None = None
+) -> Grid:
+    """The grid beyond look 1 when the continuation region is a union of intervals."""
+    mean = theta * np.sqrt(t1)
+    z, w = _union_grid(intervals, mean, _scale(0.0, t1, t_next), t1)
+    return Grid(z, w * _phi(z - mean), t1)
+
+
+def next_look_union(
+    prev: Grid,
+    t: float,
+    intervals: list[tuple[float, float]],
+    theta: float,
+    t_next: float | None = None,
+) -> Grid:
+    """:func:`next_look` for a continuation region that is a union of intervals."""
+    mean = theta * np.sqrt(t)
+    if prev.z.size == 0:
+        return Grid(np.zeros(0), np.zeros(0), t)
+    z, w = _union_grid(intervals, mean, _scale(prev.t, t, t_next), t)
+    if z.size == 0:
+        return Grid(z, w, t)
+    dt = t - prev.t
+    sd = np.sqrt(dt)
+    x = (z[:, None] * np.sqrt(t) - prev.z[None, :] * np.sqrt(prev.t) - theta * dt) / sd
+    dens = (_phi(x) @ prev.wg) * (np.sqrt(t) / sd)
+    return Grid(z, w * dens, t)
+
+
+def between(prev: Grid | None, t: float, lo: float, hi: float, theta: float) -> float:
+    """P(continue to the grid's look, then lo < Z_k < hi); ``prev`` None at the first look."""
+    if hi <= lo:
+        return 0.0
+    if prev is None:
+        mean = theta * np.sqrt(t)
+        return float(ndtr(hi - mean) - ndtr(lo - mean))
+    return crossing(prev, t, hi, theta, upper=False) - crossing(prev, t, lo, theta, upper=False)
+
+
+def exit_probabilities_wedge(
+    t: np.ndarray, crit: np.ndarray, fut: np.ndarray, theta: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two-sided test with an inner futility wedge: per-look probabilities of Z_k >= c_k,
+    Z_k <= -c_k and |Z_k| < f_k (f_k <= 0 or -inf: no wedge; at the last look f_K = c_K, so
+    the third array's last entry is the probability of ending without rejecting)."""
+    k_max = len(t)
+    p_up, p_low, p_in = np.zeros(k_max), np.zeros(k_max), np.zeros(k_max)
+    grid: Grid | None = None
+    for k in range(k_max):
+        tk = float(t[k])
+        c = float(crit[k])
+        f = c if k == k_max - 1 else float(fut[k])
+        if grid is None:
+            mean = theta * np.sqrt(tk)
+            p_up[k] = float(ndtr(mean - c)) if np.isfinite(c) else 0.0
+            p_low[k] = float(ndtr(-c - mean)) if np.isfinite(c) else 0.0
+        else:
+            p_up[k] = crossing(grid, tk, c, theta, upper=True)
+            p_low[k] = crossing(grid, tk, -c, theta, upper=False)
+        p_in[k] = between(grid, tk, -f, f, theta) if f > 0 else 0.0
+        if k < k_max - 1:
+            tn = float(t[k + 1])
+            iv = wedge_intervals(c, f)
+            grid = (
+                first_look_union(tk, iv, theta, tn)
+                if grid is None
+                else next_look_union(grid, tk, iv, theta, tn)
+            )
+    return p_up, p_low, p_in
+
+
 def exit_probabilities(
     t: np.ndarray, lower: np.ndarray, upper: np.ndarray, theta: float
 ) -> tuple[np.ndarray, np.ndarray]:

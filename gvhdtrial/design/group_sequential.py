@@ -27,11 +27,20 @@ Design types, with their sources:
   information by the same functions; the futility bounds and the drift at which the
   design has power 1 - beta are found together so that the last futility bound equals the
   last critical value.
+- Two-sided designs with beta spending or ``"PT"`` have an inner futility wedge
+  (Pampallona & Tsiatis 1994; Jennison & Turnbull ch. 5.2 and 7.3): stop for futility when
+  |Z_k| < futility_bounds[k]; the futility probabilities at the design drift add up to
+  beta. With beta spending, a look at which the one-sided region Z_k < 0 alone already
+  holds more than the beta to spend gets no wedge and spends nothing; ``beta_adjustment``
+  (rpact's ``betaAdjustment``, default True) then stretches the remaining spending
+  linearly so that beta is still spent by the end (see ``_beta_spending_two_sided``).
+  ``two_sided_power`` counts rejections on both sides as power (and in the fixed design
+  of the inflation factor).
 
 Futility bounds are binding (``binding_futility=True``: the critical values count on the
 trial stopping at them) or not (the critical values ignore them; the type I error is then
 at most alpha whether or not they are obeyed). Absent futility bounds are -inf (rpact
-writes -6).
+writes -6, or NA for an empty two-sided wedge).
 
 ``inflation_factor`` is the maximum information relative to the fixed-sample design with
 the same alpha and power ((z_{1 - alpha / sided} + z_{1 - beta})^2), the factor by which
@@ -53,10 +62,15 @@ from scipy.special import ndtr, ndtri
 
 from gvhdtrial.design._integration import (
     Grid,
+    between,
     crossing,
     exit_probabilities,
+    exit_probabilities_wedge,
     first_look,
+    first_look_union,
     next_look,
+    next_look_union,
+    wedge_intervals,
 )
 
 TypeOfDesign = Literal[
@@ -113,6 +127,25 @@ class TrialDesign:
         if self.sided == 2:
             return -self.critical_values
         return np.append(self.futility_bounds, -np.inf)
+
+    @property
+    def has_wedge(self) -> bool:
+        """A two-sided design with an inner futility wedge (beta spending or PT)."""
+        return self.sided == 2 and bool(np.any(self.futility_bounds > 0))
+
+    def exits(self, theta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-look probabilities at drift ``theta`` of rejecting on the upper side, of
+        leaving on the lower side (futility if one-sided, rejection downwards if two-sided)
+        and of stopping inside the two-sided futility wedge (zero at the last look)."""
+        t = self.information_rates
+        if self.has_wedge:
+            up, low, inner = exit_probabilities_wedge(
+                t, self.critical_values, self.futility_bounds, theta
+            )
+            inner[-1] = 0.0
+            return up, low, inner
+        up, low = exit_probabilities(t, self.lower_bounds, self.critical_values, theta)
+        return up, low, np.zeros(self.k_max)
 
     def summary(self) -> str:
         rows = [
@@ -291,6 +324,17 @@ def _power_drift(t, lower, upper, sided, target, two_sided_power) -> float:
     return _solve(f, 0.0, 10.0)
 
 
+def _power_drift_wedge(t, crit, fut, target, two_sided_power) -> float:
+    """Drift at which a two-sided design with an inner futility wedge rejects with
+    probability ``target`` (upper side only unless ``two_sided_power``)."""
+
+    def f(theta):
+        up, low, _ = exit_probabilities_wedge(t, crit, fut, theta)
+        return (up + low).sum() - target if two_sided_power else up.sum() - target
+
+    return _solve(f, 0.0, 10.0)
+
+
 def _beta_spending(t, cum_alpha, cum_beta, binding, alpha_crit=None):
     """Critical values, futility bounds and drift of a one-sided alpha/beta-spending design."""
     k_max = len(t)
@@ -367,8 +411,142 @@ def _beta_spending(t, cum_alpha, cum_beta, binding, alpha_crit=None):
     return crit, fut[:-1], theta
 
 
-def _pt_design(t, alpha, beta, delta1, delta0, binding):
-    """Pampallona-Tsiatis one-sided design: C1, C2 for level alpha and power 1 - beta."""
+def _beta_spending_two_sided(t, cum_alpha, cum_beta, beta, binding, beta_adjustment):
+    """Critical values, inner-wedge futility bounds and drift of a two-sided beta-spending
+    design (Jennison & Turnbull 2000, ch. 7.3; Pampallona & Tsiatis 1994, two-sided).
+
+    At look k < K the trial stops for futility when |Z_k| < f_k, where f_k spends the beta
+    increment under the drift theta: P(continue to k, -f_k < Z_k < f_k; theta) = b_k. When
+    even the one-sided region Z_k < 0 already carries at least b_k under theta (the upper
+    test's futility region Z_k < f and the lower test's Z_k > -f would not overlap), look k
+    has no futility bound and spends nothing; with ``beta_adjustment`` the cumulative beta
+    still to spend is then stretched linearly so that it runs from what was spent to beta
+    over the remaining spending function values (rpact's ``betaAdjustment``), without it the
+    unspent increment is carried to the next look. A bound that would reach the critical
+    value is set to it. theta is the smallest drift at which the futility probabilities add
+    up to beta (:func:`_smallest_drift`).
+    """
+    k_max = len(t)
+    alpha_crit = None if binding else _spend_bounds(t, cum_alpha, 2, None)
+    a_inc = np.diff(np.concatenate([[0.0], cum_alpha]))
+
+    def run(theta, force=None):
+        """Bounds at drift theta; ``force`` fixes which looks have no wedge (else the
+        criterion decides). Returns the bounds, the total futility probability and the
+        looks without a wedge."""
+        crit = np.empty(k_max)
+        fut = np.full(k_max - 1, -np.inf)
+        empty = [False] * (k_max - 1)
+        target = np.array(cum_beta, dtype=float)
+        spent = 0.0
+        g0: Grid | None = None
+        g1: Grid | None = None
+        for k in range(k_max):
+            tk = float(t[k])
+            tn = _tn(t, k)
+            if not binding:
+                c = float(alpha_crit[k])
+            elif a_inc[k] <= 0:
+                c = np.inf
+            elif k == 0:
+                c = float(ndtri(1.0 - a_inc[0] / 2.0))
+            else:
+
+                def rej0(c, g=g0, tk=tk, a=a_inc[k]):
+                    p = crossing(g, tk, c, 0.0, True) + crossing(g, tk, -c, 0.0, False)
+                    return p - a
+
+                c = 0.0 if rej0(0.0) <= 0 else _solve(rej0, 0.0, 12.0)
+            crit[k] = c
+            if k == k_max - 1:
+                return crit, fut, spent + between(g1, tk, -c, c, theta), tuple(empty)
+            b = target[k] - spent
+            if force is not None:
+                empty[k] = force[k] or b <= 0
+            else:
+                empty[k] = b <= 0 or between(g1, tk, -np.inf, 0.0, theta) >= b
+            if empty[k]:
+                f = -np.inf
+                if beta_adjustment and b > 0 and target[k] < beta:
+                    rest = target[k + 1 :]
+                    target[k + 1 :] = spent + (beta - spent) * (rest - target[k]) / (
+                        beta - target[k]
+                    )
+            else:
+                cc = min(c, 12.0)
+                if between(g1, tk, -cc, cc, theta) <= b:
+                    f = c
+                else:
+                    f = float(
+                        optimize.brentq(
+                            lambda x, g=g1, tk=tk, b=b: between(g, tk, -x, x, theta) - b,
+                            0.0,
+                            cc,
+                            xtol=1e-13,
+                            rtol=1e-14,
+                        )
+                    )
+                spent += between(g1, tk, -f, f, theta)
+                fut[k] = f
+            iv = wedge_intervals(c, fut[k])
+            g1 = (
+                first_look_union(tk, iv, theta, tn)
+                if g1 is None
+                else next_look_union(g1, tk, iv, theta, tn)
+            )
+            if binding:
+                g0 = (
+                    first_look_union(tk, iv, 0.0, tn)
+                    if g0 is None
+                    else next_look_union(g0, tk, iv, 0.0, tn)
+                )
+        raise AssertionError  # pragma: no cover
+
+    theta = _smallest_drift(run, beta, k_max)
+    crit, fut, _, _ = run(theta)
+    return crit, fut, theta
+
+
+def _smallest_drift(run, beta, k_max) -> float:
+    """The smallest drift at which the futility probabilities add up to beta.
+
+    Which looks have no wedge depends on the drift (fewer as it grows), and the total
+    futility probability jumps where that changes, so the equation can have several
+    roots; the design is the one at the smallest (as rpact's). Within a stretch of drifts
+    with the same looks without a wedge the total is continuous and decreasing: solve it
+    there; if the root lies past the stretch, move to where the stretch ends and repeat.
+    """
+    lo, hi = 1e-6, 12.0
+    pattern = run(lo)[3]
+    for _ in range(4 * k_max):
+        if run(lo, pattern)[2] - beta <= 0:
+            return lo  # the total jumped below beta where the stretch began
+        root = float(
+            optimize.brentq(
+                lambda th, p=pattern: run(th, p)[2] - beta, lo, hi, xtol=1e-13, rtol=1e-14
+            )
+        )
+        if run(root)[3] == pattern:
+            return root
+        a, b = lo, root  # where does the stretch end? (bisection on the pattern)
+        while b - a > 1e-12 * max(1.0, b):
+            m = 0.5 * (a + b)
+            if run(m)[3] == pattern:
+                a = m
+            else:
+                b = m
+        lo, pattern = b, run(b)[3]
+    raise ValueError("no drift gives the two-sided beta-spending design power 1 - beta")
+
+
+def _pt_design(t, alpha, beta, delta1, delta0, binding, sided=1):
+    """Pampallona-Tsiatis design: C1, C2 for level alpha and power 1 - beta.
+
+    One-sided: reject when Z_k >= c_k, stop for futility when Z_k < f_k. Two-sided
+    (Pampallona & Tsiatis 1994, sec. 3): reject when |Z_k| >= c_k, stop for futility when
+    |Z_k| < f_k (an inner wedge; none at a look where f_k <= 0); the power condition is that
+    the futility probabilities at the drift theta add up to beta.
+    """
     shape1 = t ** (delta1 - 0.5)
     shape0 = t ** (delta0 - 0.5)
     k_max = len(t)
@@ -378,21 +556,30 @@ def _pt_design(t, alpha, beta, delta1, delta0, binding):
         theta = c1 + c2
         fut = theta * np.sqrt(t) - c2 * shape0
         fut = np.minimum(fut, crit)
+        if sided == 2:
+            fut = np.where(fut > 0, fut, -np.inf)
         fut[-1] = -np.inf
         return crit, fut, theta
 
-    def c1_for(c2):
-        def f(c1):
-            crit, fut, _ = bounds(c1, c2)
-            lower = fut if binding else np.full(k_max, -np.inf)
-            rej, _ = _probs(t, lower, crit, 0.0, 1)
-            return rej.sum() - alpha
+    def alpha_of(crit, fut):
+        if sided == 2:
+            up, low, _ = exit_probabilities_wedge(
+                t, crit, fut[:-1] if binding else np.full(k_max - 1, -np.inf), 0.0
+            )
+            return (up + low).sum()
+        lower = fut if binding else np.full(k_max, -np.inf)
+        rej, _ = _probs(t, lower, crit, 0.0, 1)
+        return rej.sum()
 
-        return _solve(f, 1.0, 5.0)
+    def c1_for(c2):
+        return _solve(lambda c1: alpha_of(*bounds(c1, c2)[:2]) - alpha, 1.0, 5.0)
 
     def g(c2):
         c1 = c1_for(c2)
         crit, fut, theta = bounds(c1, c2)
+        if sided == 2:
+            _, _, inner = exit_probabilities_wedge(t, crit, fut[:-1], theta)
+            return beta - inner.sum()
         rej, _ = _probs(t, fut, crit, theta, 1)
         return rej.sum() - (1.0 - beta)
 
@@ -447,6 +634,7 @@ def group_sequential(
     binding_futility: bool = False,
     futility_bounds=None,
     two_sided_power: bool = False,
+    beta_adjustment: bool = True,
 ) -> TrialDesign:
     """A group-sequential design (rpact's ``getDesignGroupSequential``); see module doc."""
     t = _check(k_max, alpha, beta, sided, information_rates)
@@ -462,12 +650,8 @@ def group_sequential(
             f"beta spending ({type_beta_spending}) needs an alpha-spending design (as...), "
             f"got {type_of_design!r}"
         )
-    if beta_sp and sided == 2:
-        raise ValueError("beta spending is implemented for one-sided designs only (sided=1)")
     if (beta_sp or type_of_design == "PT") and futility_bounds is not None:
         raise ValueError(f"futility_bounds cannot be given with {type_of_design}/beta spending")
-    if type_of_design == "PT" and sided == 2:
-        raise ValueError("the Pampallona-Tsiatis design is implemented for sided=1 only")
     fut_full: np.ndarray | None = None
     if futility_bounds is not None:
         if sided == 2:
@@ -501,7 +685,7 @@ def group_sequential(
         if delta_pt1 is None or delta_pt0 is None:
             raise ValueError("type_of_design 'PT' needs delta_pt1 and delta_pt0")
         crit, futility, theta = _pt_design(
-            t, alpha, beta, float(delta_pt1), float(delta_pt0), binding_futility
+            t, alpha, beta, float(delta_pt1), float(delta_pt0), binding_futility, sided
         )
     else:
         if tod == "asUser":
@@ -519,27 +703,48 @@ def group_sequential(
                 )
         else:
             cum_alpha = spending(tod[2:], alpha, t, sided, gamma_a)
-        if beta_sp:
+        if beta_sp and sided == 2:
+            cum_beta = spending(type_beta_spending[2:], beta, t, 1, gamma_b)
+            crit, futility, theta = _beta_spending_two_sided(
+                t, cum_alpha, cum_beta, beta, binding_futility, beta_adjustment
+            )
+        elif beta_sp:
             cum_beta = spending(type_beta_spending[2:], beta, t, 1, gamma_b)
             crit, futility, theta = _beta_spending(t, cum_alpha, cum_beta, binding_futility)
         else:
             crit = _spend_bounds(t, cum_alpha, sided, binding_fut)
 
     # error spent and operating characteristics
-    lower_h0 = np.append(futility, -np.inf) if binding_futility else np.full(k_max, -np.inf)
-    if sided == 2:
-        lower_h0 = -crit
-    rej0, _ = _probs(t, lower_h0, crit, 0.0, sided)
-    alpha_spent = np.cumsum(rej0)
-    lower = -crit if sided == 2 else np.append(futility, -np.inf)
-    if theta is None:
-        theta = _power_drift(t, lower, crit, sided, 1.0 - beta, two_sided_power)
-    if beta_sp or tod == "PT":
-        rej1, fut1 = _probs(t, lower, crit, theta, 1)
-        power = np.cumsum(rej1)
-        fut1[-1] = 1.0 - power[-1] - fut1[:-1].sum()
-        beta_spent = np.cumsum(fut1)
+    if sided == 2 and (beta_sp or tod == "PT"):
+        # inner futility wedge: alpha under H0 (with the wedge only if binding), power and
+        # beta at the design drift; the shift gives power 1 - beta with these bounds
+        fut_h0 = futility if binding_futility else np.full(k_max - 1, -np.inf)
+        up0, low0, _ = exit_probabilities_wedge(t, crit, fut_h0, 0.0)
+        alpha_spent = np.cumsum(up0 + low0)
+        up1, low1, in1 = exit_probabilities_wedge(t, crit, futility, theta)
+        power = np.cumsum(up1 + low1 if two_sided_power else up1)
+        beta_spent = np.cumsum(in1)
+        shift = _power_drift_wedge(t, crit, futility, 1.0 - beta, two_sided_power) ** 2
+    else:
+        lower_h0 = np.append(futility, -np.inf) if binding_futility else np.full(k_max, -np.inf)
+        if sided == 2:
+            lower_h0 = -crit
+        rej0, _ = _probs(t, lower_h0, crit, 0.0, sided)
+        alpha_spent = np.cumsum(rej0)
+        lower = -crit if sided == 2 else np.append(futility, -np.inf)
+        if theta is None:
+            theta = _power_drift(t, lower, crit, sided, 1.0 - beta, two_sided_power)
+        if beta_sp or tod == "PT":
+            rej1, fut1 = _probs(t, lower, crit, theta, 1)
+            power = np.cumsum(rej1)
+            fut1[-1] = 1.0 - power[-1] - fut1[:-1].sum()
+            beta_spent = np.cumsum(fut1)
+        shift = theta**2
     z_fixed = ndtri(1.0 - alpha / sided) + ndtri(1.0 - beta)
+    if sided == 2 and two_sided_power:
+        # the fixed design's power counts both tails too: Phi(d - z) + Phi(-d - z) = 1 - beta
+        z_a = ndtri(1.0 - alpha / 2)
+        z_fixed = _solve(lambda d: ndtr(d - z_a) + ndtr(-d - z_a) - (1.0 - beta), 0.0, 10.0)
     return TrialDesign(
         k_max=int(k_max),
         alpha=float(alpha),
@@ -556,8 +761,8 @@ def group_sequential(
         beta_spent=beta_spent,
         power=power,
         stage_levels=ndtr(-crit),
-        shift=float(theta**2),
-        inflation_factor=float(theta**2 / z_fixed**2),
+        shift=float(shift),
+        inflation_factor=float(shift / z_fixed**2),
         delta_wt=delta_wt,
         gamma_a=gamma_a,
         gamma_b=gamma_b,

@@ -39,7 +39,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
-from gvhdtrial.design._integration import exit_probabilities
 from gvhdtrial.design.group_sequential import TrialDesign, group_sequential
 
 
@@ -185,12 +184,10 @@ def _stopping(
     design: TrialDesign, theta: float, both_sides: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-look rejection (upper side, or both if two_sided_power) and all stops."""
-    t = design.information_rates
-    up, low = exit_probabilities(t, design.lower_bounds, design.critical_values, theta)
+    up, low, inner = design.exits(theta)
     if design.sided == 2:
         reject = up + low if (design.two_sided_power or both_sides) else up
-        stop = up + low
-        return reject, stop
+        return reject, up + low + inner
     return up, up + low
 
 
@@ -206,11 +203,9 @@ def _plan(
 ) -> RatesPlan:
     theta_design = math.sqrt(design.shift)
     reject, _ = _stopping(design, theta, both_sides)
-    up, low = exit_probabilities(
-        design.information_rates, design.lower_bounds, design.critical_values, theta
-    )
-    futility = low[:-1] if design.sided == 1 else np.zeros(design.k_max - 1)
-    early = float(up[:-1].sum() + low[:-1].sum())
+    up, low, inner = design.exits(theta)
+    futility = low[:-1] if design.sided == 1 else inner[:-1]
+    early = float(up[:-1].sum() + low[:-1].sum() + inner[:-1].sum())
     return RatesPlan(
         design=design,
         pi1=float(pi1),

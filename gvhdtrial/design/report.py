@@ -189,6 +189,8 @@ def boundaries_figure(design: TrialDesign) -> str:
             color="#2166ac",
             label=_("futility"),
         )
+        if design.sided == 2:  # the inner wedge |Z| < f
+            ax.plot(t[:-1], np.where(np.isfinite(fut), -fut, np.nan), "s--", color="#2166ac")
     ax.axhline(0, color="grey", lw=0.5)
     ax.set_xlabel(_("information rate"))
     ax.set_ylabel(_("z-statistic boundary"))

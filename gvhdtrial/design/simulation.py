@@ -111,6 +111,8 @@ def _decision_tables(design: TrialDesign, n1, n2) -> list[np.ndarray]:
             code[~rej] = 2
         elif design.sided == 1:
             code[~rej & (z < design.futility_bounds[k])] = 2
+        else:  # two-sided: futility inside the wedge |Z| < f (none where f <= 0)
+            code[~rej & (np.abs(z) < design.futility_bounds[k])] = 2
         tables.append(code)
     return tables
 
@@ -273,6 +275,11 @@ def conditional_power(design: TrialDesign, stage: int, z: float, theta: float | 
     def to_w(bound):
         return (bound * np.sqrt(rest) - z * math.sqrt(tk)) / scale
 
+    if design.has_wedge:
+        raise ValueError(
+            "conditional power of a two-sided design with a futility wedge (beta spending or "
+            "PT, sided=2) is not implemented"
+        )
     upper = to_w(design.critical_values[stage:])
     if design.sided == 2:
         lower = to_w(-design.critical_values[stage:])

@@ -35,7 +35,6 @@ import numpy as np
 from scipy import optimize
 from scipy.special import ndtri
 
-from gvhdtrial.design._integration import exit_probabilities
 from gvhdtrial.design.group_sequential import TrialDesign, group_sequential
 
 
@@ -209,13 +208,8 @@ def sample_size_survival(
             )
     subjects = n_max * np.minimum(times, accrual_time) / accrual_time
 
-    up, low = exit_probabilities(
-        design.information_rates,
-        design.lower_bounds,
-        design.critical_values,
-        math.sqrt(design.shift),
-    )
-    stop = up + low
+    up, low, inner = design.exits(math.sqrt(design.shift))
+    stop = up + low + inner
     p_stop = np.append(stop[:-1], 1 - stop[:-1].sum())
     return SurvivalPlan(
         design=design,

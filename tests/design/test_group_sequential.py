@@ -1,8 +1,10 @@
 """Group-sequential designs against rpact 3.3.4 (tests/fixtures/design_reference.json, made
 by tests/fixtures/design_reference.R): every design type, one- and two-sided, k_max 2 to 5,
-equal and unequal information rates, beta spending with binding and non-binding futility,
-Pampallona-Tsiatis and user futility bounds. Critical values, futility bounds, alpha and
-beta spent, stage levels, power and inflation factor agree to 1e-6 absolute."""
+equal and unequal information rates, beta spending with binding and non-binding futility
+(two-sided: the inner futility wedge, with and without rpact's betaAdjustment and
+twoSidedPower), Pampallona-Tsiatis one- and two-sided, and user futility bounds. Critical
+values, futility bounds, alpha and beta spent, stage levels, power and inflation factor agree
+to 1e-6 absolute."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from scipy.special import ndtri
 
 from gvhdtrial.design import group_sequential
-from gvhdtrial.design._integration import exit_probabilities
+from gvhdtrial.design._integration import exit_probabilities, exit_probabilities_wedge
 from tests.design._rpact import arr, design_kwargs, reference
 
 TOL = 1e-6
@@ -32,6 +34,10 @@ def _case_id(case: dict) -> str:
         parts.append("user-futility")
     if a.get("binding_futility"):
         parts.append("binding")
+    if a.get("beta_adjustment") is False:
+        parts.append("no-beta-adjustment")
+    if a.get("two_sided_power"):
+        parts.append("two-sided-power")
     parts += [f"sided{a['sided']}", f"k{a['k_max']}", "equal" if eq else "unequal"]
     return "-".join(parts)
 
@@ -42,7 +48,9 @@ def test_design_equals_rpact(case):
     crit = arr(case["critical_values"])
     np.testing.assert_allclose(d.critical_values, np.where(crit > 1e300, np.inf, crit), atol=TOL)
     fut = arr(case["futility_bounds"])
-    np.testing.assert_allclose(d.futility_bounds, np.where(fut <= -6, -np.inf, fut), atol=TOL)
+    # no futility bound: rpact writes -6 (one-sided) or NA (an empty two-sided wedge)
+    fut = np.where(np.isnan(fut) | (fut <= -6), -np.inf, fut)
+    np.testing.assert_allclose(d.futility_bounds, fut, atol=TOL)
     np.testing.assert_allclose(d.alpha_spent, arr(case["alpha_spent"]), atol=TOL)
     np.testing.assert_allclose(d.stage_levels, arr(case["stage_levels"]), atol=TOL)
     for name in ("beta_spent", "power"):
@@ -131,3 +139,34 @@ def test_alpha_spending_spends_exactly_the_function(gamma, cuts, alpha):
     )
     np.testing.assert_allclose(d.alpha_spent, alpha * np.array(rates) ** gamma, atol=1e-9)
     assert np.all(np.diff(d.alpha_spent) >= 0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    k=st.integers(2, 4),
+    theta=st.floats(-1.0, 4.0),
+    c=st.floats(1.8, 3.5),
+    f=st.floats(0.0, 1.5),
+)
+def test_wedge_exit_probabilities_add_up_and_match_without_a_wedge(k, theta, c, f):
+    """Two-sided test with an inner futility wedge: every path leaves once (rejecting up,
+    rejecting down, stopping in the wedge, or ending without rejection); with an empty
+    wedge the rejection probabilities equal the one-interval recursion's."""
+    t = np.arange(1, k + 1) / k
+    crit = np.full(k, c)
+    up, low, inner = exit_probabilities_wedge(t, crit, np.full(k - 1, f), theta)
+    assert up.sum() + low.sum() + inner.sum() == pytest.approx(1.0, abs=1e-10)
+    up0, low0, _ = exit_probabilities_wedge(t, crit, np.full(k - 1, -np.inf), theta)
+    up1, low1 = exit_probabilities(t, -crit, crit, theta)
+    np.testing.assert_allclose(up0, up1, atol=1e-12)
+    np.testing.assert_allclose(low0, low1, atol=1e-12)
+
+
+def test_conditional_power_refuses_a_two_sided_wedge():
+    from gvhdtrial.design import conditional_power
+
+    d = group_sequential(
+        k_max=3, alpha=0.05, sided=2, type_of_design="asP", type_beta_spending="bsP"
+    )
+    with pytest.raises(ValueError, match="futility wedge"):
+        conditional_power(d, stage=1, z=1.0)

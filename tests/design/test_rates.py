@@ -1,7 +1,7 @@
 """Sample size and power for two rates against rpact 3.3.4 (getSampleSizeRates /
 getPowerRates; tests/fixtures/design_reference.json): fixed, OF, asOF + bsOF, two-sided
-asP and binding Pampallona-Tsiatis designs, allocation 1:1 and 2:1. Sample sizes to 1e-6
-relative, probabilities to 1e-6 absolute."""
+asP, two-sided asP + bsP (futility wedge) and binding Pampallona-Tsiatis designs, allocation
+1:1 and 2:1. Sample sizes to 1e-6 relative, probabilities to 1e-6 absolute."""
 
 from __future__ import annotations
 

@@ -40,6 +40,18 @@ SCENARIOS = [
         [50, 100, 150],
     ),
     ({"k_max": 2, "type_of_design": "asP", "sided": 2, "alpha": 0.05}, 0.667, 0.333, [30, 60]),
+    (  # two-sided beta spending: futility inside the wedge |Z| < f
+        {
+            "k_max": 3,
+            "type_of_design": "asP",
+            "type_beta_spending": "bsP",
+            "sided": 2,
+            "alpha": 0.05,
+        },
+        0.5,
+        0.3,
+        [40, 80, 120],
+    ),
     (
         {"k_max": 4, "type_of_design": "OF", "futility_bounds": [0, 0, 0]},
         0.5,
