@@ -35,12 +35,12 @@ FIGURES_DIR = "figures"
 
 
 #: The steps of :func:`build_report` in order (without the PDF), for progress shown elsewhere.
-BUILD_STEPS = (
-    "Load and validate trial data",
-    "Analyse (populations, endpoints, tables, models)",
-    "Write tables (CSV, JSON)",
-    "Draw figures (PNG, SVG)",
-    "Write HTML report",
+BUILD_STEPS = (  # marked for the catalogue: the web page shows the step in its language
+    N_("Load and validate trial data"),
+    N_("Analyse (populations, endpoints, tables, models)"),
+    N_("Write tables (CSV, JSON)"),
+    N_("Draw figures (PNG, SVG)"),
+    N_("Write HTML report"),
 )
 
 

@@ -59,6 +59,12 @@ def test_while_the_report_is_built_the_page_shows_its_progress(trial: Trial) -> 
         assert page.status_code == 202
         assert 'id="report-progress"' in text and 'http-equiv="refresh"' in text
         assert "Step 2 of 7" in text and "Analyse (populations" in text
+        assert "Started 2026-01-01 00:00:00 (UTC)." in text  # to the second, not raw ISO
+        # In Chinese the step is named in Chinese (the catalogue's words for BUILD_STEPS).
+        zh = trial.client("statistician")
+        zh.post("/language/", {"language": "zh-hans", "next": "/"})
+        text = zh.get("/report/").content.decode()
+        assert "分析（分析人群、终点、表格、模型）" in text and "Analyse" not in text
     assert ExportLog.objects.filter(blinded=False).count() == 0  # no second builder started
 
 

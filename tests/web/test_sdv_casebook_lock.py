@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -137,6 +138,67 @@ def test_the_monitors_sdv_pages_never_show_an_arm(trial: Trial) -> None:
     for page in (url, "/records/", f"/patients/{patient.pk}/casebook/", "/lock/"):
         text = monitor.get(page).content.decode()
         assert not ARM_WORDS.search(re.sub(r"<[^>]+>", " ", text)), page
+
+
+class _Controls(HTMLParser):
+    """The controls of the CRF form (``#crf-form``) and the ids of all buttons on the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.fields: dict[str, dict[str, str | None]] = {}
+        self.buttons: dict[str, dict[str, str | None]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == "crf-form"
+        elif tag == "button":
+            self.buttons[a.get("id") or ""] = a
+        elif self.inside and tag in ("input", "select", "textarea") and a.get("type") != "hidden":
+            self.fields[a.get("name") or ""] = a
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+
+
+def _controls(html: str) -> _Controls:
+    parser = _Controls()
+    parser.feed(html)
+    return parser
+
+
+def test_a_role_that_cannot_enter_the_form_reads_it_disabled_and_the_monitor_keeps_sdv(
+    trial: Trial,
+) -> None:
+    patient, a = _with_assessment(trial)
+    url = f"/patients/{patient.pk}/crf/assessments/{a.pk}/"
+    # The investigator enters the form: live fields, the reason for a change, a save button.
+    mine = _controls(trial.client("investigator").get(url).content.decode())
+    assert "skin_bsa_percent" in mine.fields and "reason" in mine.fields
+    assert not [n for n, f in mine.fields.items() if "disabled" in f]
+    assert "save" in mine.buttons
+    # The monitor, the data manager and the statistician read it: every field disabled, no
+    # reason box, no save button; the monitor keeps the SDV buttons, the data manager the
+    # "Query" links at the fields.
+    for who in ("monitor", "datamanager", "statistician"):
+        page = trial.client(who).get(url).content.decode()
+        read = _controls(page)
+        assert set(read.fields) == set(mine.fields) - {"reason"}, who
+        assert all("disabled" in f for f in read.fields.values()), who
+        assert "save" not in read.buttons, who
+        assert ("verify-row" in read.buttons) == (who == "monitor"), who
+        assert ("verify-skin_bsa_percent" in read.buttons) == (who == "monitor"), who
+        assert ('id="raise-skin_bsa_percent"' in page) == (who == "datamanager"), who
+    # The page is a view only: the monitor's change posted anyway is refused by the server.
+    r = trial.client("monitor").post(url, {
+        **assessment_post(dt.date.today(), "baseline", skin_bsa_percent=10),
+        "reason": "monitor edits"}, follow=True)  # fmt: skip
+    assert "does not allow entering this form" in r.content.decode()
+    a.refresh_from_db()
+    assert a.skin_bsa_percent == 60
+    assert not AuditEntry.objects.filter(user="monitor", record=f"capture.assessment:{a.pk}")
 
 
 # ---------------------------------------------------------------- casebook e-signature

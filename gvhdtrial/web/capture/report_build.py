@@ -29,6 +29,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils.translation import gettext_noop
 
 from gvhdtrial.report.build import BUILD_STEPS, HTML_NAME
 from gvhdtrial.web.lock.models import DatabaseLock
@@ -105,7 +106,7 @@ def ensure_build(username: str, *, retry: bool = False) -> dict[str, Any]:
         handle.close()
         return status(version)
     started = dt.datetime.now(dt.UTC).isoformat()
-    _write_status(version, state="building", step=0, label="Export the locked data",
+    _write_status(version, state="building", step=0, label=gettext_noop("Export the locked data"),
                   started=started)  # fmt: skip
     if getattr(settings, "GVHDTRIAL_REPORT_BUILD", "thread") == "inline":
         _build(version, username, handle, started, own_thread=False)
@@ -142,19 +143,19 @@ def _build(version: str, username: str, handle: IO[str], started: str, own_threa
             _write_status(version, state="building", step=step, label=label, started=started)
 
         build_report(staging / "data", staging, pdf=False, on_step=on_step)
-        on_step("Chinese report")
+        on_step(gettext_noop("Chinese report"))
         build_report(staging / "data", staging / "zh", pdf=False, lang="zh")
         target = report_dir(version)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)
-        _write_status(version, state="ready", step=len(BUILD_STEPS) + 2, label="Done",
+        _write_status(version, state="ready", step=len(BUILD_STEPS) + 2, label=gettext_noop("Done"),
                       started=started,
                       finished=dt.datetime.now(dt.UTC).isoformat())  # fmt: skip
     except Exception as exc:  # shown on the report page; the statistician can retry
         log.exception("analysis report build failed (version %s)", version)
-        _write_status(version, state="failed", step=0, label="Failed", started=started,
-                      message=f"{type(exc).__name__}: {exc}"[:2000])  # fmt: skip
+        _write_status(version, state="failed", step=0, label=gettext_noop("Failed"),
+                      started=started, message=f"{type(exc).__name__}: {exc}"[:2000])  # fmt: skip
         shutil.rmtree(staging, ignore_errors=True)
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import zipfile
@@ -154,4 +155,6 @@ def analysis_report(request: HttpRequest) -> HttpResponse:
         folder = folder / lang if lang != "en" and (folder / lang).exists() else folder
         return FileResponse(open(folder / "report.html", "rb"), content_type="text/html")
     status = 500 if st["state"] == "failed" else 202
+    if st.get("started"):  # shown to the second, in the page's date format (UTC)
+        st = {**st, "started": dt.datetime.fromisoformat(st["started"])}
     return render(request, "capture/report_progress.html", {"status": st}, status=status)

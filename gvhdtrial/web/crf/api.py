@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
@@ -88,9 +89,9 @@ def stage(request: HttpRequest, payload: StageIn) -> Any:
         by_episodes = lower_gi_stage(None, episodes, values.get("weight_kg"),
                                      mixed_with_urine=values["stool_mixed_with_urine"])  # fmt: skip
         if by_episodes != stages.lower_gi:
-            out.lower_gi_note = (
-                f"staged by volume (stage {stages.lower_gi}); episodes alone give {by_episodes}"
-            )
+            out.lower_gi_note = _(
+                "staged by volume (stage %(volume)s); episodes alone give %(episodes)s"
+            ) % {"volume": stages.lower_gi, "episodes": by_episodes}
     if patient is not None:
         base = baseline_assessment(patient_record(patient))
         editing = f"capture.assessment:{payload.assessment_id}"

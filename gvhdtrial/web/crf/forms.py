@@ -30,9 +30,12 @@ REASON_LABEL = _("Reason for the change (required: the record was saved before)"
 
 
 class CrfForm(forms.ModelForm):  # type: ignore[type-arg]
-    """A CRF model form; ``editing`` adds the required reason-for-change field."""
+    """A CRF model form; ``editing`` adds the required reason-for-change field. ``read_only``
+    (a role that may not enter the form) shows every field disabled and no reason field."""
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, editing: bool = False, read_only: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         explicit = getattr(self._meta, "labels", None) or {}
         for name, f in self.fields.items():
@@ -44,10 +47,13 @@ class CrfForm(forms.ModelForm):  # type: ignore[type-arg]
             if isinstance(f.widget, forms.NumberInput):
                 f.widget.attrs.setdefault("step", "any")
             f.widget.attrs.setdefault("id", f"id_{name}")
-        if editing:
+        if editing and not read_only:
             self.fields["reason"] = forms.CharField(
                 label=REASON_LABEL, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
             )
+        if read_only:
+            for f in self.fields.values():
+                f.disabled = True
 
     def _model_field(self, name: str) -> Any:
         try:
@@ -100,9 +106,10 @@ class AssessmentForm(CrfForm):
         super().__init__(*args, **kwargs)
         current = self.instance.visit if self.instance and self.instance.pk else ""
         self.fields["visit"] = forms.ChoiceField(
-            label=self.fields["visit"].label,
+            label=_("Visit"),  # a choice of the schedule's visits (the codes are not typed)
             choices=[("", "---------"), *visit_choices(current)],
             widget=forms.Select(attrs={"id": "id_visit"}),
+            disabled=self.fields["visit"].disabled,  # read-only for a role that reads the form
         )
 
 
@@ -138,7 +145,7 @@ class InfusionForm(CrfForm):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, editing=editing, **kwargs)
-        if editing:
+        if editing or kwargs.get("read_only"):
             self.fields["kit_numbers"].required = False
             self.fields["kit_numbers"].disabled = True
 

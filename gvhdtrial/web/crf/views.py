@@ -95,7 +95,10 @@ def _form(request: HttpRequest, patient_id: int, form: str, row_id: int | None) 
         initial = {"kit_numbers": instance.kit_numbers}
     status = 200
     cls = FORM_CLASSES[form]
-    f = cls(request.POST or None, instance=instance, initial=initial, editing=editing)
+    writable = may_write(actor, form)
+    # A role that may not enter the form reads it: disabled fields, no reason, no save button.
+    f = cls(request.POST or None, instance=instance, initial=initial, editing=editing,
+            read_only=not writable)  # fmt: skip
     if request.method == "POST":
         require_write(actor, form)
         if f.is_valid():
@@ -116,7 +119,7 @@ def _form(request: HttpRequest, patient_id: int, form: str, row_id: int | None) 
     return render(
         request, "crf/form.html",
         {"patient": patient, "form": f, "slug": form, "title": services.TITLES[form],
-         "editing": editing, "writable": may_write(actor, form),
+         "editing": editing, "writable": writable,
          "fields": _annotated_fields(actor, f, instance, form),
          "can_raise": instance is not None and actor.role in QUERY_RAISE,
          "can_verify": instance is not None and actor.role in sdv.VERIFIERS,

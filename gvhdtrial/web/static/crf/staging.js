@@ -62,10 +62,11 @@
     text("grade", data.ok ? data.grade_roman : "–");
     text("response", data.is_baseline ? panel.dataset.isBaseline
       : (data.ok && data.response ? data.response : "–"));
-    text("baseline-stages", data.baseline_stages ? "Baseline stages: skin " +
-      data.baseline_stages.skin + ", liver " + data.baseline_stages.liver + ", upper GI " +
-      data.baseline_stages.upper_gi + ", lower GI " + data.baseline_stages.lower_gi
-      : "No baseline assessment yet.");
+    // The words come from the page (translated there); the stages fill their {organ} places.
+    text("baseline-stages", data.is_baseline ? "" : data.baseline_stages ?
+      panel.dataset.baselineStages.replace(/\{(\w+)\}/g, function (all, organ) {
+        return String(data.baseline_stages[organ]);
+      }) : panel.dataset.noBaseline);
     text("lower-gi-note", data.lower_gi_note || "");
     document.getElementById("live-staging").dataset.seq = String(seq);
   }
@@ -78,7 +79,9 @@
       body: JSON.stringify(payload())
     }).then(function (r) { return r.json(); }).then(function (data) {
       if (mine === seq) show(data);
-    }).catch(function () { text("staging-error", "The staging service did not answer."); });
+    }).catch(function () {
+      text("staging-error", document.getElementById("live-staging").dataset.noAnswer);
+    });
   }
   function later() {
     clearTimeout(timer);
