@@ -26,8 +26,13 @@ sqrt(theta_h0 (1 - theta_h0)), s1 = sqrt(pi1 (1 - pi1)), Delta = pi1 - theta_h0)
 that maximise the likelihood under H0 given (pi1, pi2), the closed-form root of the cubic of
 Farrington & Manning (Stat Med 1990;9:1447-54; Miettinen & Nurminen, Stat Med 1985;4:213-26),
 and Delta = pi1 - pi2 - theta_h0. With theta_h0 = 0 that root is the pooled rate, the formula
-above. ``normal_approximation=False`` (rpact: an exact binomial size, one group, one look) is
-refused: the exact operating characteristics are :mod:`gvhdtrial.design.exact`'s.
+above. ``normal_approximation=False`` is refused with the reason for each case: rpact has
+no exact power (``getPowerRates``) and no exact size for two groups or two-sided designs; its
+exact binomial size for one group is not reproduced (the exact power is a saw-tooth in n and
+rpact's choice among the crossings of 1 - beta is undocumented; neither the smallest n nor
+the smallest n with the power above 1 - beta for every larger n gives it). The exact
+operating characteristics at a chosen size are :mod:`gvhdtrial.design.simulation`'s
+``exact_rates`` (group-sequential z-test) and :mod:`gvhdtrial.design.exact`'s ``sap_power``.
 The exact power of the analysis plan's own test rule is in ``gvhdtrial.design.exact``.
 """
 
@@ -150,12 +155,6 @@ def _check(
     theta_h0: float,
     groups: int,
 ) -> None:
-    if normal_approximation is not True:
-        raise ValueError(
-            "normal_approximation=False (rpact: an exact binomial size for one group and one "
-            "look) is not implemented; use gvhdtrial.design.exact_rates or sap_power for exact "
-            "operating characteristics"
-        )
     if groups not in (1, 2):
         raise ValueError(f"groups must be 1 or 2, got {groups!r}")
     if not 0 < pi1 < 1:
@@ -178,6 +177,37 @@ def _check(
         )
     if not r > 0:
         raise ValueError(f"allocation_ratio_planned must be > 0, got {r}")
+
+
+def _refuse_exact(design: TrialDesign, groups: int, power: bool) -> None:
+    """normal_approximation=False: say what rpact does and what is accepted (module doc)."""
+    if power:
+        raise ValueError(
+            "normal_approximation=False: power_rates is the normal approximation only, as "
+            "rpact's getPowerRates (which has no such argument); accepted: "
+            "normal_approximation=True. Exact power: gvhdtrial.design.exact_rates (the "
+            "group-sequential z-test, every count enumerated) or sap_power (the analysis "
+            "plan's test)"
+        )
+    if groups == 2:
+        raise ValueError(
+            "normal_approximation=False with groups=2: as rpact ('only normal approximation "
+            "case is implemented for two groups'), accepted: normal_approximation=True"
+        )
+    if design.sided == 2:
+        raise ValueError(
+            "normal_approximation=False with a two-sided design: as rpact ('exact sample size "
+            "calculation not available for two-sided testing'), accepted: sided=1 or "
+            "normal_approximation=True"
+        )
+    raise ValueError(
+        "normal_approximation=False (groups=1, one-sided: rpact's exact binomial sample "
+        "size) is not implemented: the exact power is a saw-tooth in n, and rpact 3.3.4 "
+        "returns one of the sizes where it crosses 1 - beta by a rule it does not document "
+        "(neither the smallest such n nor the smallest n beyond which the power stays above "
+        "1 - beta reproduces it); accepted: normal_approximation=True. Exact operating "
+        "characteristics at a chosen size: gvhdtrial.design.exact_rates"
+    )
 
 
 def _stopping(
@@ -244,6 +274,8 @@ def sample_size_rates(
     r = float(allocation_ratio_planned)
     _check(pi1, pi2, r, normal_approximation, theta_h0, groups)
     _margin_one_sided(design, theta_h0, groups)
+    if normal_approximation is not True:
+        _refuse_exact(design, groups, power=False)
     s0, s1, delta = _moments(pi1, pi2, r, theta_h0, groups)
     z_a = float(ndtri(1 - design.alpha / design.sided))
     z_b = float(ndtri(1 - design.beta))
@@ -272,6 +304,8 @@ def power_rates(
     r = float(allocation_ratio_planned)
     _check(pi1, pi2, r, normal_approximation, theta_h0, groups)
     _margin_one_sided(design, theta_h0, groups)
+    if normal_approximation is not True:
+        _refuse_exact(design, groups, power=True)
     if not max_number_of_subjects > 0:
         raise ValueError(f"max_number_of_subjects must be > 0, got {max_number_of_subjects}")
     s0, s1, delta = _moments(pi1, pi2, r, theta_h0, groups)

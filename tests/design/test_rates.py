@@ -86,12 +86,29 @@ def test_fixed_design_power_at_the_planned_size_is_the_planned_power():
         ({"pi1": 0.5, "groups": 1}, r"theta_h0 must be in \(0, 1\) with one group"),
         ({"pi1": 0.5, "groups": 3}, "groups must be 1 or 2"),
         ({"pi1": 0.5}, "pi2 must be in"),
-        ({"pi1": 0.5, "pi2": 0.3, "normal_approximation": False}, "normal_approximation=False"),
+        ({"pi1": 0.5, "pi2": 0.3, "normal_approximation": False}, "groups=2: as rpact"),
+        (
+            {"pi1": 0.5, "groups": 1, "theta_h0": 0.3, "normal_approximation": False},
+            r"groups=1, one-sided: rpact's exact binomial sample size\) is not implemented",
+        ),
     ],
 )
 def test_bad_rates_name_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):
         sample_size_rates(**kwargs)
+
+
+def test_exact_rates_refusals_say_what_is_accepted():
+    """normal_approximation=False: refused as rpact refuses it (two-sided design, power),
+    each message naming the argument and what is accepted."""
+    two_sided = group_sequential(k_max=1, alpha=0.05, sided=2)
+    with pytest.raises(ValueError, match=r"two-sided design: as rpact.*accepted: sided=1"):
+        sample_size_rates(two_sided, pi1=0.55, groups=1, theta_h0=0.35, normal_approximation=False)
+    with pytest.raises(ValueError, match=r"getPowerRates.*accepted: normal_approximation=True"):
+        power_rates(
+            pi1=0.55, groups=1, theta_h0=0.35, max_number_of_subjects=50,
+            normal_approximation=False,
+        )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
