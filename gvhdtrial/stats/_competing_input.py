@@ -63,7 +63,13 @@ def as_covariates(x: Any, n: int, name: str = "X") -> tuple[FloatArray, tuple[st
     x1..xp)."""
     columns: Sequence[Any] | None = getattr(x, "columns", None)
     series_name = getattr(x, "name", None) if columns is None and hasattr(x, "index") else None
-    arr = np.asarray(x, dtype=float)
+    if columns is not None and len(columns) and getattr(x, "ndim", 0) == 2:
+        # a DataFrame: one contiguous copy per column (column-major without a transpose)
+        arr = np.empty((len(x), len(columns)), order="F")
+        for j in range(len(columns)):
+            arr[:, j] = np.asarray(x.iloc[:, j], dtype=float)
+    else:
+        arr = np.asarray(x, dtype=float)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:

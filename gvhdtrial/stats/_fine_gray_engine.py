@@ -364,7 +364,7 @@ def build(
                 risk_indptr=np.r_[first[has], tb.size] - risk_start,
                 comp_seg_rows=tuple(seg_rows),
                 comp_seg_indptr=tuple(seg_ptr),
-                comp_seg_x1=tuple(np.ascontiguousarray(x1[a:b][k]) for k in seg_rows),
+                comp_seg_x1=tuple(np.take(x1[a:b], k, axis=0) for k in seg_rows),
                 comp_seg_inv_g=tuple(inv_g[a:b][k] for k in seg_rows),
                 inv_g_group=tuple(
                     inv_g[a:b] if m == 1 else np.where(gb == k, inv_g[a:b], 0.0) for k in range(m)

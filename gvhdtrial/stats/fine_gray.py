@@ -650,13 +650,15 @@ def fine_gray(
     except np.linalg.LinAlgError:
         raise ValueError("the information matrix is singular at the estimate") from None
     total = eng.influence(des, fit)
-    cl_sorted = cl_codes[order]
+    cl_sorted = order if cluster is None else cl_codes[order]  # arange(n)[order] is order
     u = total if cluster is None else _cluster_sum(total, cl_sorted, n_clusters)
     var = info_inv @ (u.T @ u) @ info_inv
     var = (var + var.T) / 2.0
     if not np.all(np.isfinite(var)):
         raise ValueError("Fine-Gray variance is not finite (information matrix near singular)")
-    state = _State(des, fit, total @ info_inv, cl_sorted, n_clusters, strata_levels)
+    # (I^-1 U')' with U' p x n contiguous: one product along rows, no transposed copy
+    beta_if = (info_inv @ total.T).T
+    state = _State(des, fit, beta_if, cl_sorted, n_clusters, strata_levels)
     return FineGrayResult(
         names=names,
         coef=beta,
