@@ -8,6 +8,8 @@ and estimator comes from :mod:`gvhdtrial.stats`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from gvhdtrial.analysis import derive, tables, text_numbers, time_to_event
@@ -119,14 +121,15 @@ def build_adsl(
     return adsl, staged
 
 
-def interpretation_notes(rules: Interpretation) -> list[str]:
-    """What the report says about the definition versions the patients' data were read under
-    (nothing when every patient is read under the one definition)."""
+def interpretation_notes(rules: Interpretation, patient_ids: Iterable[object]) -> list[str]:
+    """What the report says about the definition versions the analysed patients' data were read
+    under (nothing when every patient is read under the one definition)."""
     if not rules.per_patient:
         return []
     counts: dict[str, int] = {}
     plans: dict[str, AnalysisConfig] = {}
-    for pid, label in rules.labels.items():
+    for pid in patient_ids:
+        label = rules.labels.get(str(pid)) or "trial-wide definition"
         counts[label] = counts.get(label, 0) + 1
         plans[label] = rules.config(pid)
     listed = "; ".join(
@@ -225,7 +228,7 @@ def analyse(
         published_vs_reproduced=pd.DataFrame(),
         config=config.as_dict(),
         notes=analysis_notes(config, blinded)
-        + interpretation_notes(rules)
+        + interpretation_notes(rules, adsl["patient_id"])
         + survival_notes
         + missing_form_notes(trial),
         blinded=blinded,

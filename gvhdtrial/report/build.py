@@ -260,6 +260,24 @@ def read_definition_versions(data_dir: str | os.PathLike[str]) -> DefinitionVers
     return DefinitionVersions(path, versions, entries, patients)
 
 
+def interpretation_for(
+    data_dir: str | os.PathLike[str], definition: Any = None
+) -> tuple[Any, Any, DefinitionVersions | None]:
+    """How the data in ``data_dir`` are analysed: the trial-wide definition (``definition``;
+    default the version in force at export when ``data_dir`` holds
+    :data:`DEFINITION_VERSIONS_FILE`, else :func:`gvhdtrial.trial.current_definition`), the
+    analysis plan or, with the versions file, the
+    :class:`~gvhdtrial.analysis.interpretation.Interpretation` reading each patient under the
+    version in force at randomization, and the versions read (or None)."""
+    from gvhdtrial.trial import current_definition
+
+    versions = read_definition_versions(data_dir)
+    definition = definition or (versions.latest if versions else current_definition())
+    if versions is None:
+        return definition, definition.analysis_config, None
+    return definition, versions.interpretation(definition), versions
+
+
 def definition_meta(
     definition: Any, data_dir: str | os.PathLike[str], versions: DefinitionVersions | None = None
 ) -> dict[str, str]:
@@ -302,13 +320,8 @@ def build_report(
     description as it starts (:data:`BUILD_STEPS`)."""
     from gvhdtrial.analysis import analyse
     from gvhdtrial.data import load_trial
-    from gvhdtrial.trial import current_definition
 
-    versions = read_definition_versions(data_dir)
-    definition = definition or (versions.latest if versions else current_definition())
-    rules: Any = definition.analysis_config
-    if versions is not None:
-        rules = versions.interpretation(definition)
+    definition, rules, versions = interpretation_for(data_dir, definition)
 
     check_language(lang)
     progress = _progress(console)

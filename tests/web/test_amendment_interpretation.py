@@ -176,3 +176,21 @@ def test_an_amendment_cannot_reinterpret_patients_already_randomized(
     assert compute_response(patient_record(a), "d28") == under_v1
     under_v2 = compute_response(patient_record(a), "d28", rule=definition_for(a).response_rule)
     assert under_v2.response == "CR"
+
+
+def test_the_pooled_review_reads_each_patient_under_their_version(
+    amended_trial: dict[str, Any],
+) -> None:
+    """The blinded pooled review's response table counts A (CR at day 31, version 1) as a
+    responder at day 28 and B (no assessment within day 28 +/- 1, version 2) as NR: 1 of 2.
+    Under one version for both it would be 2 of 2 (version 1) or 0 of 2 (version 2)."""
+    from gvhdtrial.web.capture.review import pooled_review
+
+    review = pooled_review()
+    _, table = review["tables"][0]
+    rows = [dict(zip(table["columns"], r, strict=True)) for r in table["rows"]]
+    orr = next(
+        r for r in rows
+        if r["endpoint"] == "ORR_D28" and r["population"] == "ITT" and r["subgroup"] == "all"
+    )  # fmt: skip
+    assert (orr["x"], orr["n"]) == ("1", "2")

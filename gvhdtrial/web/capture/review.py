@@ -47,6 +47,8 @@ def pooled_review(site_code: str | None = None) -> dict[str, Any]:
     tables (``problems``: file, line, column, value, expected, check), never an exception."""
     from gvhdtrial.analysis import analyse
     from gvhdtrial.data import load_trial
+    from gvhdtrial.report.build import interpretation_for
+    from gvhdtrial.web.trialdef.services import write_versions
 
     with tempfile.TemporaryDirectory(prefix="gvhdtrial-review-") as tmp:
         try:
@@ -63,6 +65,7 @@ def pooled_review(site_code: str | None = None) -> dict[str, Any]:
                 "note": f"The captured data break {n} rule{'s' if n != 1 else ''} of the data "
                 "model (listed below): the pooled analysis waits until they are resolved.",
             }
+        write_versions(folder)  # each patient's definition version: part of what is cached
         key = _digest({**digests(folder), "site": site_code or ""})
         with _lock:
             if key in _review_cache:
@@ -73,7 +76,9 @@ def pooled_review(site_code: str | None = None) -> dict[str, Any]:
             review["note"] = gettext_lazy("No patient is randomized yet: nothing to pool.")
         else:
             try:
-                results = analyse(trial)
+                # each patient under the definition version in force at randomization
+                definition, rules, _ = interpretation_for(folder)
+                results = analyse(trial, rules, definition.eligibility)
             except Exception as exc:  # the review must not fail because a table cannot be made
                 review["note"] = f"The pooled analysis could not be made: {type(exc).__name__}."
             else:

@@ -166,10 +166,10 @@ def version_label(row: DefinitionVersion) -> str:
     return f"#{row.number} {row.short_name} {row.version}"
 
 
-def write_versions(folder: Path) -> Path:
+def write_versions(folder: Path) -> Path | None:
     """``definition_versions.json`` in an export: every version in force (with its text, so the
     report can read each patient's data under it) and the version each randomized patient falls
-    under (the report says which)."""
+    under (the report says which). None (nothing written) when no version is recorded yet."""
     from gvhdtrial.report.build import DEFINITION_VERSIONS_FILE
 
     versions = [
@@ -177,6 +177,8 @@ def write_versions(folder: Path) -> Path:
          "sha256": v.sha256, "in_force_from": v.in_force_from.isoformat(), "text": v.text}
         for v in DefinitionVersion.objects.order_by("number")
     ]  # fmt: skip
+    if not versions:
+        return None
     patients = {code: v.number for code, v in versions_by_patient().items() if v is not None}
     path = folder / DEFINITION_VERSIONS_FILE
     path.write_text(
