@@ -437,6 +437,7 @@ def _beta_spending_two_sided(t, cum_alpha, cum_beta, beta, binding, beta_adjustm
         crit = np.empty(k_max)
         fut = np.full(k_max - 1, -np.inf)
         empty = [False] * (k_max - 1)
+        margin = np.zeros(k_max - 1)  # P(Z_k < 0) minus the beta to spend: >= 0 means empty
         target = np.array(cum_beta, dtype=float)
         spent = 0.0
         g0: Grid | None = None
@@ -459,12 +460,14 @@ def _beta_spending_two_sided(t, cum_alpha, cum_beta, beta, binding, beta_adjustm
                 c = 0.0 if rej0(0.0) <= 0 else _solve(rej0, 0.0, 12.0)
             crit[k] = c
             if k == k_max - 1:
-                return crit, fut, spent + between(g1, tk, -c, c, theta), tuple(empty)
+                total = spent + between(g1, tk, -c, c, theta)
+                return crit, fut, total, tuple(empty), margin
             b = target[k] - spent
+            margin[k] = between(g1, tk, -np.inf, 0.0, theta) - b
             if force is not None:
                 empty[k] = force[k] or b <= 0
             else:
-                empty[k] = b <= 0 or between(g1, tk, -np.inf, 0.0, theta) >= b
+                empty[k] = b <= 0 or margin[k] >= 0
             if empty[k]:
                 f = -np.inf
                 if beta_adjustment and b > 0 and target[k] < beta:
@@ -503,7 +506,7 @@ def _beta_spending_two_sided(t, cum_alpha, cum_beta, beta, binding, beta_adjustm
         raise AssertionError  # pragma: no cover
 
     theta = _smallest_drift(run, beta, k_max)
-    crit, fut, _, _ = run(theta)
+    crit, fut, _, _, _ = run(theta)
     return crit, fut, theta
 
 
@@ -526,16 +529,19 @@ def _smallest_drift(run, beta, k_max) -> float:
                 lambda th, p=pattern: run(th, p)[2] - beta, lo, hi, xtol=1e-13, rtol=1e-14
             )
         )
-        if run(root)[3] == pattern:
+        after = run(root)[3]
+        if after == pattern:
             return root
-        a, b = lo, root  # where does the stretch end? (bisection on the pattern)
-        while b - a > 1e-12 * max(1.0, b):
-            m = 0.5 * (a + b)
-            if run(m)[3] == pattern:
-                a = m
-            else:
-                b = m
-        lo, pattern = b, run(b)[3]
+        # the stretch ends where the first look that changed gets its wedge: the root of
+        # that look's criterion margin, the looks before it as in the stretch
+        j = next(i for i, (x, y) in enumerate(zip(pattern, after, strict=True)) if x != y)
+        end = float(
+            optimize.brentq(
+                lambda th, p=pattern, j=j: run(th, p)[4][j], lo, root, xtol=1e-13, rtol=1e-14
+            )
+        )
+        lo = end * (1 + 1e-13) + 1e-15
+        pattern = run(lo)[3]
     raise ValueError("no drift gives the two-sided beta-spending design power 1 - beta")
 
 

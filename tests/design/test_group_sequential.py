@@ -62,6 +62,19 @@ def test_design_equals_rpact(case):
         assert d.shift == pytest.approx(case["shift"][0], abs=1e-5)
 
 
+KNOWN = reference().get("known_differences", [])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rpact keeps a futility wedge at look 2 after an empty first look here; its rule "
+    "for an empty wedge is not reproduced (docs/design.md, 'Known difference from rpact')",
+)
+@pytest.mark.parametrize("case", KNOWN, ids=[_case_id(c) for c in KNOWN])
+def test_known_difference_two_sided_beta_spending(case):
+    test_design_equals_rpact(case)
+
+
 def test_single_look_is_the_fixed_design():
     """K = 1: the critical value is z_{1-alpha} and the inflation factor 1 (by definition)."""
     d = group_sequential(k_max=1, alpha=0.025, type_of_design="asOF")
