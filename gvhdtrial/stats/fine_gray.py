@@ -474,7 +474,8 @@ def _warm_start(
             warnings.simplefilter("ignore")
             des, _ = eng.build(t[sub], st[sub], x[sub], cause, cencode, h_codes[sub], g_codes[sub])
             beta, _, _, converged, _ = _newton(des, np.zeros(des.p), max_iter, 1e-6, fail)
-    except (ValueError, np.linalg.LinAlgError):
+    except (ValueError, ArithmeticError, IndexError, np.linalg.LinAlgError):
+        # a start only: whatever stops the subsample fit, Newton starts from 0 instead
         return None
     return beta if converged and np.all(np.isfinite(beta)) else None
 

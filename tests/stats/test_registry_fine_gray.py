@@ -327,3 +327,24 @@ def test_fine_gray_strata_with_cov2_or_cengroup_is_refused_naming_what_to_use() 
     ind = pd.get_dummies(d.stratum, prefix="s", drop_first=True).astype(float)
     fit = fine_gray(t, s, pd.concat([X, ind], axis=1), cengroup=d.centre)
     assert fit.converged and fit.names[-2:] == ("s_2", "s_3")
+
+
+def test_fine_gray_subsample_without_events_falls_back_to_a_cold_start(monkeypatch) -> None:
+    """Every 10th row holds no event of interest: the warm start gives up (returns None)
+    and Newton starts from 0, with the same fit as without the warm start."""
+    fg_module = importlib.import_module("gvhdtrial.stats.fine_gray")
+    d = data("sim_fg")
+    status = d.status.to_numpy().copy()
+    status[::10] = np.where(status[::10] == 1, 0, status[::10])
+    X = d[["x1", "x2", "x3"]]
+    monkeypatch.setattr(fg_module, "_WARM_START_N", 10**9)
+    cold = fine_gray(d.time, status, X)
+    monkeypatch.setattr(fg_module, "_WARM_START_N", 100)
+    monkeypatch.setattr(fg_module, "_WARM_SAMPLE", 60)
+    starts = []
+    real = fg_module._warm_start
+    monkeypatch.setattr(fg_module, "_warm_start", lambda *a: starts.append(real(*a)) or starts[-1])
+    fit = fine_gray(d.time, status, X)
+    assert starts == [None]
+    np.testing.assert_allclose(fit.coef, cold.coef, rtol=1e-12)
+    np.testing.assert_allclose(fit.var, cold.var, rtol=1e-12)
