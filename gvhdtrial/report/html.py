@@ -118,7 +118,8 @@ def _gt_html(table: t.DisplayTable) -> str:
     """One table through great_tables, with a fixed id so the output is reproducible."""
     frame = table.frame.copy()
     if frame.empty:
-        return f'<p class="footnote">{html.escape(_(table.title))}: {_("no rows.")}</p>'
+        empty = _("no rows.")  # outside the f-string, where the catalogue's extractor sees it
+        return f'<p class="footnote">{html.escape(_(table.title))}: {empty}</p>'
     frame.columns = [str(c) for c in frame.columns]
     frame = frame.astype(str)
     if current() != "en":  # labels and coded cells in the report's language; numbers as they are
@@ -258,8 +259,8 @@ def render_html(
             if blinded
             else "",
             _key_results(results),
-            f"<h3>{_('Notes')}</h3>",
-            f'<ul class="notes">{notes}</ul>' if notes else f"<p>{_('No notes.')}</p>",
+            "<h3>" + _("Notes") + "</h3>",  # not in f-strings: the extractor reads these
+            f'<ul class="notes">{notes}</ul>' if notes else "<p>" + _("No notes.") + "</p>",
         ],
         first=True,
     )

@@ -79,6 +79,7 @@ def test_zh_html_has_chinese_titles_and_keeps_the_clinical_abbreviations(
         assert f">{title}</h2>" in page, title
     assert "第 28 天 ORR" in page  # ORR and CR stay as Chinese haematology writes them
     assert "About this report" not in page and "Baseline characteristics" not in page
+    assert "<h3>注释</h3>" in page and "<h3>Notes</h3>" not in page  # seen on a screenshot
     assert "Noto Sans CJK SC" in page  # the CSS names a Chinese font for the browser and PDF
 
 
