@@ -129,7 +129,12 @@ def live_server(
     home to ``<home>-seeded`` (for :meth:`Web.second_trial`)."""
     server = _server(home, env)
     try:
-        server.seed(slots_per_stratum=slots_per_stratum, kits_per_site=kits_per_site)
+        # The centres, demo users, schedule and kits (not LiveServer.seed's API load users and
+        # tokens: a browser signs in with a password; that step alone cost ~6 s of CPU).
+        server.cli(
+            "web", "seed", "--quiet", "--slots-per-stratum", str(slots_per_stratum),
+            "--kits-per-site", str(kits_per_site),
+        )  # fmt: skip
         if keep_seed:
             shutil.copytree(server.home, home.with_name(f"{home.name}-seeded"))
         creds = json.loads((server.home / "demo_credentials.json").read_text())

@@ -4,10 +4,11 @@ enters the baseline assessment, the pharmacist and the statistician read the rec
 dashboard, the data manager raises a query from a field, the monitor reads the form (read-only)
 and verifies it against the source (SDV), the investigator signs the casebook, the data manager
 reads the lock checklist and locks with the open items confirmed (e-signed), the statistician
-unblinds the trial (e-signed) and opens the report. Trial unblinding is final, so the Chinese
-journey starts again from the freshly seeded trial (same server, its home restored). Each
-user's language is their preference (picked on the login page, ``sites.Preference``).
-Screenshots in artifacts/playwright/roles/ (git-ignored).
+unblinds the trial (e-signed) and opens the report. In Chinese also: the home page and the
+screening form, and the language following the user to a new browser (once its own module).
+Trial unblinding is final, so the Chinese journey runs on its own trial (a second server on a
+copy of the freshly seeded home). Each user's language is their preference (picked on the
+login page, ``sites.Preference``). Screenshots in artifacts/playwright/roles/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -27,6 +28,19 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 BLINDED = ("investigator", "pharmacist", "datamanager", "monitor", "admin")
 #: The CONSORT box of randomized patients, in each language (the report's own wording).
 RANDOMIZED = {"en-gb": r"Randomized \(n = 1\)", "zh-hans": r"随机（n = 1）"}
+#: What each journey's users type (a Chinese site writes its queries and reasons in Chinese).
+WORDS = {
+    "en-gb": {
+        "query": "Source says 50 %: please check.",
+        "lock": "All patients finished: database lock",
+        "unblind": "Database locked: final analysis",
+    },
+    "zh-hans": {
+        "query": "原始记录为 50%：请核对。",
+        "lock": "全部患者已完成：锁定数据库",
+        "unblind": "数据库已锁定：进行最终分析",
+    },
+}
 
 
 @pytest.fixture
@@ -49,6 +63,7 @@ def through_unblinding(web: Web, lang: str) -> Any:
     """One language's journey up to the trial unblinding; returns the statistician's page."""
     url, creds, shot = web.url, web.creds, web.shot
     tag = "en" if lang == "en-gb" else "zh"
+    words = WORDS[lang]
     today = dt.date.today().isoformat()
 
     def login(username: str) -> Any:
@@ -64,7 +79,13 @@ def through_unblinding(web: Web, lang: str) -> Any:
 
     # Investigator: screen, consent, randomize (confirmation page), baseline assessment.
     inv = login("investigator")
+    assert inv.get_attribute("html", "lang") == lang
+    if lang == "zh-hans":  # the home page and the screening form in Chinese
+        assert "激素耐药急性移植物抗宿主病" in inv.inner_text("h1")
+        shot(inv, "zh-00-home")
     inv.goto(f"{url}/patients/new/")
+    if lang == "zh-hans":
+        assert "体重（kg）" in inv.inner_text("main")
     inv.fill("#id_weight_kg", "62")
     inv.fill("#id_age_years", "41")
     inv.select_option("#id_agvhd_grade", "3")
@@ -74,6 +95,19 @@ def through_unblinding(web: Web, lang: str) -> Any:
     inv.click("#screen")
     inv.wait_for_selector("#eligibility")
     pid = int(inv.url.rstrip("/").rsplit("/", 1)[1])
+    if lang == "zh-hans":
+        assert "符合入组条件" in inv.inner_text("#eligibility")
+        # The language is the user's: a new browser (no cookie) shows the login page in the
+        # default English, and the user's pages in Chinese once signed in.
+        other = web.page()
+        other.goto(f"{url}/login/")
+        assert other.get_attribute("html", "lang") == "en-gb"
+        web.login("investigator", other)
+        assert other.get_attribute("html", "lang") == "zh-hans"
+        other.goto(f"{url}/patients/{pid}/")
+        assert "知情同意" in other.inner_text("body")
+        shot(other, "zh-00-patient-new-browser")
+        other.context.close()
     inv.click("#randomize")
     inv.click("#confirm-randomize")
     inv.wait_for_selector("#randomization")
@@ -106,7 +140,7 @@ def through_unblinding(web: Web, lang: str) -> Any:
     dm = login("datamanager")
     dm.goto(f"{url}{row_url}")
     dm.click("#raise-skin_bsa_percent")
-    dm.fill("#id_text", "Source says 50 %: please check.")
+    dm.fill("#id_text", words["query"])
     dm.click("#raise")
     dm.wait_for_selector("#thread li")
     blind(dm, "datamanager")
@@ -147,12 +181,12 @@ def through_unblinding(web: Web, lang: str) -> Any:
     assert dm.locator("#checklist-open_queries .count").inner_text() != "0"
     assert dm.locator("#checklist-missing_forms .count").inner_text() != "0"
     shot(dm, f"{tag}-08-lock-checklist")
-    dm.fill("#id_reason", "All patients finished: database lock")
+    dm.fill("#id_reason", words["lock"])
     dm.fill("#id_password", creds["datamanager"])
     dm.click("button[value=lock]")
     dm.wait_for_selector(".messages li.error")
     assert dm.locator("#checklist-open_queries").count() == 1  # still open, not locked
-    dm.fill("#id_reason", "All patients finished: database lock")
+    dm.fill("#id_reason", words["lock"])
     dm.fill("#id_password", creds["datamanager"])
     dm.check("#id_confirmed")
     dm.click("button[value=lock]")
@@ -170,12 +204,12 @@ def through_unblinding(web: Web, lang: str) -> Any:
     stat = login("statistician")
     stat.goto(f"{url}/unblinding/trial/")
     assert stat.locator("#meaning-trial-unblind").inner_text().strip()
-    stat.fill("#id_reason", "Database locked: final analysis")
+    stat.fill("#id_reason", words["unblind"])
     stat.fill("#id_password", creds["statistician"])
     shot(stat, f"{tag}-11-trial-unblinding")
     stat.click("button.danger")
     stat.wait_for_url(f"{url}/unblinding/")
-    assert "Database locked: final analysis" in stat.inner_text("p.flag")
+    assert words["unblind"] in stat.inner_text("p.flag")
     for page in (inv, dm, mon):
         page.context.close()
     return stat
