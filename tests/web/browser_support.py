@@ -98,6 +98,17 @@ class Web:
         return replace(self, server=server)
 
 
+def fill_eligible_screening(page: Any, consent_date: str) -> None:
+    """Fill the open screening form for an eligible 62 kg patient (3 bags per infusion) with
+    written consent on ``consent_date``; the caller submits it (``#screen``)."""
+    page.fill("#id_weight_kg", "62")
+    page.fill("#id_age_years", "41")
+    page.select_option("#id_agvhd_grade", "3")
+    for box in ("haematologic_malignancy", "first_allo_hsct", "steroid_refractory"):
+        page.check(f"#id_{box}")
+    page.fill("#id_consent_date", consent_date)
+
+
 def body(page: Any) -> str:
     return str(page.inner_text("body"))
 

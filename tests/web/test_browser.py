@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser_support import ARM_WORDS, Web, body, journey, no_arm
+from .browser_support import ARM_WORDS, Web, body, fill_eligible_screening, journey, no_arm
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -28,12 +28,7 @@ def test_investigator_screens_randomizes_dispenses_and_unblinds(web: Web) -> Non
     url, creds, shot = web.url, web.creds, web.shot
     investigator = web.login("investigator")
     investigator.goto(f"{url}/patients/new/")
-    investigator.fill("#id_weight_kg", "62")
-    investigator.fill("#id_age_years", "41")
-    investigator.select_option("#id_agvhd_grade", "3")
-    for box in ("haematologic_malignancy", "first_allo_hsct", "steroid_refractory"):
-        investigator.check(f"#id_{box}")
-    investigator.fill("#id_consent_date", "2024-03-01")
+    fill_eligible_screening(investigator, "2024-03-01")
     shot(investigator, "01-screening-form")
     investigator.click("#screen")
     investigator.wait_for_selector("#eligibility")

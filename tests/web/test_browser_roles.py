@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from .browser_support import ARM_WORDS, Web, journey, no_arm
+from .browser_support import ARM_WORDS, Web, fill_eligible_screening, journey, no_arm
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -86,12 +86,7 @@ def through_unblinding(web: Web, lang: str) -> Any:
     inv.goto(f"{url}/patients/new/")
     if lang == "zh-hans":
         assert "体重（kg）" in inv.inner_text("main")
-    inv.fill("#id_weight_kg", "62")
-    inv.fill("#id_age_years", "41")
-    inv.select_option("#id_agvhd_grade", "3")
-    for box in ("haematologic_malignancy", "first_allo_hsct", "steroid_refractory"):
-        inv.check(f"#id_{box}")
-    inv.fill("#id_consent_date", today)
+    fill_eligible_screening(inv, today)
     inv.click("#screen")
     inv.wait_for_selector("#eligibility")
     pid = int(inv.url.rstrip("/").rsplit("/", 1)[1])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser_support import Web, journey, no_arm
+from .browser_support import Web, fill_eligible_screening, journey, no_arm
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -57,12 +57,7 @@ def test_one_patient_from_screening_to_the_report(web: Web) -> None:
 
     # Screening (the patients app's form, eligibility by the protocol engine) with consent.
     inv.goto(f"{url}/patients/new/")
-    inv.fill("#id_weight_kg", "62")
-    inv.fill("#id_age_years", "41")
-    inv.select_option("#id_agvhd_grade", "3")
-    for box in ("haematologic_malignancy", "first_allo_hsct", "steroid_refractory"):
-        inv.check(f"#id_{box}")
-    inv.fill("#id_consent_date", day(0))
+    fill_eligible_screening(inv, day(0))
     inv.click("#screen")
     inv.wait_for_selector("#eligibility")
     assert "Eligible" in inv.inner_text("#eligibility")
