@@ -133,7 +133,9 @@ class Infusion(models.Model):
     @property
     def kit_numbers(self) -> str:
         """The ``kit_numbers`` cell: tracking numbers in recorded order, ``;``-separated."""
-        return ";".join(k.kit.tracking_number for k in self.kits.order_by("position"))
+        # .all(): the Meta ordering (infusion, position) is the recorded order, and a prefetch
+        # (patient_record) serves it without a query per infusion.
+        return ";".join(k.kit.tracking_number for k in self.kits.all())
 
 
 class InfusionKit(models.Model):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
+from django.db.models import prefetch_related_objects
 
 from gvhdtrial.capture import PatientRecord
 from gvhdtrial.data import table
@@ -53,8 +54,26 @@ def row_of(obj: models.Model, table_name: str) -> dict[str, Any]:
     return out
 
 
+#: Each form's "rows of one patient" query, compiled once per process and model (the ORM
+#: spends far longer compiling these small queries than SQLite spends running them, and the
+#: edit checks read the whole record inside every save's write transaction).
+_SQL: dict[tuple[str, type[models.Model]], str] = {}
+
+
+def _rows_of(model: type[models.Model], patient_pk: int) -> list[Any]:
+    """The patient's rows of ``model`` in its Meta ordering (as ``filter(patient=...)``)."""
+    key = (connection.vendor, model)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql, params = model.objects.filter(patient_id=-1).query.sql_with_params()  # type: ignore[attr-defined]
+        if list(params) != [-1]:  # never: the only parameter is the patient's id
+            raise RuntimeError(f"{model.__name__}: unexpected query parameters {params!r}")
+        _SQL[key] = sql
+    return list(model.objects.raw(sql, [patient_pk]))  # type: ignore[attr-defined]
+
+
 def patient_record(patient: Patient) -> PatientRecord:
-    baseline = Baseline.objects.filter(patient=patient).first()
+    baseline = next(iter(_rows_of(Baseline, patient.pk)), None)
     consent = getattr(patient, "consent", None)
     slot = getattr(patient, "allocation", None)
     info: dict[str, Any] = {"weight_kg": float(patient.weight_kg)}
@@ -65,14 +84,14 @@ def patient_record(patient: Patient) -> PatientRecord:
         info["consent_date"] = consent.consent_date
     rows: dict[str, list[dict[str, Any]]] = {}
     for name, model in ROW_MODELS.items():
-        qs = model.objects.filter(patient=patient)  # type: ignore[attr-defined]
-        if model is Infusion:
-            qs = qs.prefetch_related("kits__kit")
-        rows[name] = [row_of(obj, name) for obj in qs]
+        objs = _rows_of(model, patient.pk)
+        if model is Infusion and objs:
+            prefetch_related_objects(objs, "kits__kit")
+        rows[name] = [row_of(obj, name) for obj in objs]
     responses = [
         {"_ref": ref(r), "visit": r.visit, "computed": r.computed or None,
          "confirmed": r.confirmed, "reason": r.reason}
-        for r in ResponseConfirmation.objects.filter(patient=patient)
+        for r in _rows_of(ResponseConfirmation, patient.pk)
     ]  # fmt: skip
     return PatientRecord(
         patient_id=patient.code,

@@ -103,7 +103,7 @@ def _run_checks(audit: AuditBatch, patient: Patient, user_id: int) -> tuple[list
 def _guard(actor: Actor, form: str, patient_id: int) -> Patient:
     if form not in FORMS and form != "response":
         raise NotFound(_("No such form."))
-    patient = get_patient(actor, patient_id)
+    patient = get_patient(actor, patient_id, with_allocation=True)
     require_write(actor, form)
     if form in AFTER_RANDOMIZATION and not hasattr(patient, "allocation"):
         raise Refused(_("The patient is not randomized yet."))

@@ -26,10 +26,13 @@ def visible_patients(actor: Actor) -> QuerySet[Patient]:
     return qs
 
 
-def get_patient(actor: Actor, patient_id: int) -> Patient:
-    """The patient, if this actor may see them (else 404: existence is not revealed)."""
+def get_patient(actor: Actor, patient_id: int, *, with_allocation: bool = False) -> Patient:
+    """The patient, if this actor may see them (else 404: existence is not revealed);
+    ``with_allocation`` reads the allocation slot and consent in the same query (the CRF save
+    path, which reads both for the edit checks)."""
+    related = ("site", "allocation", "consent") if with_allocation else ("site",)
     try:
-        patient = Patient.objects.select_related("site").get(pk=patient_id)
+        patient = Patient.objects.select_related(*related).get(pk=patient_id)
     except (Patient.DoesNotExist, ValueError, OverflowError):
         raise NotFound(_("No such patient.")) from None
     if not actor.sees_site(patient.site.code):
