@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from gvhdtrial.data import ctcae
+from gvhdtrial.i18n import N_
 
 FieldType = Literal["str", "int", "float", "bool", "date", "enum"]
 
@@ -41,6 +42,10 @@ KIT_LIST_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.\-]*(;[A-Za-z0-9][A-Za-z0-9_.\-]*)*"
 VISIT_PATTERN = r"screening|steroid_start|baseline|unscheduled|d[0-9]{1,3}"
 
 SYNTHETIC_STATEMENT = "SYNTHETIC reconstruction — not the trial's patients"
+#: The title and statement of a data set exported from the service when no trial metadata was
+#: imported (English as recorded; shown translated through the catalogue).
+SERVICE_TITLE = N_("Trial data captured in the gvhdtrial service")
+SERVICE_STATEMENT = N_("%(statement)s: demonstration data entered in the service.")
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,22 @@ def _css_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "").replace(">", "")
 
 
+#: The synthetic-data statement every synthetic data set opens with
+#: (``gvhdtrial.data.model.SYNTHETIC_STATEMENT``), here for the catalogue.
+_SYNTHETIC = N_("SYNTHETIC reconstruction — not the trial's patients")
+
+
+def synthetic_banner_text(statement: str) -> str:
+    """The banner's text: the data set's own statement (kept as recorded), led in a language
+    other than English by the translated synthetic-data warning it opens with."""
+    text = statement or "SYNTHETIC reconstruction"
+    if current() != "en" and text.startswith(_SYNTHETIC):
+        return f"{_(_SYNTHETIC)} · {text}"
+    return text
+
+
 def _banner(results: Any) -> str:
-    statement = html.escape(results.synthetic_statement or "SYNTHETIC reconstruction")
+    statement = html.escape(synthetic_banner_text(results.synthetic_statement))
     sub = _(" — blinded data review, arms pooled") if results.blinded else ""
     return f'<div class="banner">{statement}<span class="sub">{html.escape(sub)}</span></div>'
 
@@ -209,7 +223,8 @@ def _key_results(results: Any) -> str:
 
 def _meta(meta: Mapping[str, Any]) -> str:
     rows = "".join(
-        f"<tr><td><b>{html.escape(_(str(k)))}</b></td><td>{html.escape(_(str(v)))}</td></tr>"
+        f"<tr><td><b>{html.escape(_(str(k)))}</b></td>"
+        f"<td>{html.escape(translate_text(str(v)))}</td></tr>"
         for k, v in meta.items()
     )
     return f'<table class="meta">{rows}</table>'
@@ -320,7 +335,7 @@ def render_html(
         "msc": style.ARM_COLOURS["msc"],
         "control": style.ARM_COLOURS["control"],
         "statement": _css_string(
-            running_header(results.synthetic_statement or "SYNTHETIC reconstruction")
+            running_header(synthetic_banner_text(results.synthetic_statement))
         ),
         "footer": _css_string(_("gvhdtrial analysis report")),
         "page": _css_string(_("page %(page)s of %(pages)s"))

@@ -111,3 +111,26 @@ def test_page_numbers_and_footer_are_in_the_report_language(
         page = render_html(fake_results, [], None)
     footer = {"en": '"page " counter(page) " of " counter(pages)', "zh": "第 "}[lang]
     assert footer in page
+
+
+def test_the_zh_banner_leads_with_the_translated_synthetic_warning_and_keeps_the_statement(
+    fake_results: AnalysisResults,
+) -> None:
+    """The synthetic-data banner and the data set's title block in Chinese: the warning every
+    synthetic data set opens with (data model's SYNTHETIC_STATEMENT) is translated, the data
+    set's own statement is kept as recorded; the service's export title is translated."""
+    from gvhdtrial.data.model import SERVICE_TITLE, SYNTHETIC_STATEMENT
+    from gvhdtrial.report.html import synthetic_banner_text
+
+    with language("zh"):
+        figures = make_figures(fake_results)
+        try:
+            page = render_html(fake_results, figures, {"Trial": SERVICE_TITLE})
+        finally:
+            close_figures(figures)
+        banner = synthetic_banner_text(fake_results.synthetic_statement)
+    assert banner.startswith("虚构重建数据——并非该试验的患者 · ")
+    assert banner.endswith(fake_results.synthetic_statement)
+    assert "虚构重建数据——并非该试验的患者" in page
+    assert "在 gvhdtrial 服务中采集的试验数据" in page and SERVICE_TITLE not in page
+    assert synthetic_banner_text(SYNTHETIC_STATEMENT) == SYNTHETIC_STATEMENT  # English: as is

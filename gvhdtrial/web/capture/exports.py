@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from gvhdtrial.data import SYNTHETIC_STATEMENT, TABLES, TrialData, TrialInfo, load_trial, table
 from gvhdtrial.data import write_trial as write_folder
+from gvhdtrial.data.model import SERVICE_STATEMENT, SERVICE_TITLE
 from gvhdtrial.web.blinding import slot_arm
 from gvhdtrial.web.capture import models as m
 from gvhdtrial.web.capture.mapping import ANSWER_COLUMNS, ROW_MODELS, arm_to_data
@@ -90,9 +91,9 @@ def _info(blinded: bool) -> TrialInfo:
     if meta is None:
         return TrialInfo(
             trial_id="gvhdtrial-service",
-            title="Trial data captured in the gvhdtrial service",
+            title=SERVICE_TITLE,
             synthetic=True,
-            statement=f"{SYNTHETIC_STATEMENT}: demonstration data entered in the service.",
+            statement=SERVICE_STATEMENT % {"statement": SYNTHETIC_STATEMENT},
             data_cutoff_date=timezone.now().date(),
             blinded=blinded,
             generator="gvhdtrial.web",
