@@ -277,6 +277,16 @@ def test_the_lock_is_refused_with_each_open_item_listed_unless_confirmed(trial: 
     assert Signature.objects.get(action="lock").reason == confirmation
     assert AuditEntry.objects.filter(record="lock.databaselock:1", field="locked",
                                      reason=confirmation).exists()  # fmt: skip
+    # The lock page shows the recorded items by their titles, in the reader's language (the
+    # record itself stays as signed).
+    page = trial.client("datamanager").get("/lock/").content.decode()
+    assert "Forms missing for randomized patients 1" in page and "missing_forms 1" not in page
+    from gvhdtrial.web.sites.models import set_user_language
+
+    set_user_language(trial.users["monitor"], "zh-hans")
+    zh = trial.client("monitor").get("/lock/").content.decode()
+    assert "missing_forms" not in zh and "open_queries" not in zh
+    assert "final analysis" in zh  # the user's own words as written
     # Locked: the dashboard shows the cells locked (the empty ones stay empty).
     board = trial.client("monitor").get("/records/").content.decode()
     assert _cell(board, "visit:baseline") == "locked" and _cell(board, "baseline") == "empty"

@@ -67,6 +67,15 @@ def _query_text(query: Query) -> str:
     return translate_text(query.message) if query.automatic else query.message
 
 
+#: The checklist's items: key -> title (the key is what the trail records).
+ITEM_TITLES = {
+    "open_queries": gettext_lazy("Open or answered queries"),
+    "missing_forms": gettext_lazy("Forms missing for randomized patients"),
+    "unsigned_casebooks": gettext_lazy("Casebooks not signed by the investigator"),
+    "unverified_forms": gettext_lazy("Forms not source-verified"),
+}
+
+
 def lock_checklist(today: dt.date | None = None) -> list[ChecklistItem]:
     """Every item with its count and its first :data:`LISTED` entries (text, link)."""
     from gvhdtrial.web.crf import casebook, sdv
@@ -100,14 +109,13 @@ def lock_checklist(today: dt.date | None = None) -> list[ChecklistItem]:
         if sdv.row_state(obj, marks) != sdv.VERIFIED
     ]
     return [
-        ChecklistItem("open_queries", gettext_lazy("Open or answered queries"),
+        ChecklistItem("open_queries", ITEM_TITLES["open_queries"],
                       open_queries.count(), tuple(queries)),
-        ChecklistItem("missing_forms", gettext_lazy("Forms missing for randomized patients"),
+        ChecklistItem("missing_forms", ITEM_TITLES["missing_forms"],
                       len(missing), tuple(missing[:LISTED])),
-        ChecklistItem("unsigned_casebooks",
-                      gettext_lazy("Casebooks not signed by the investigator"),
+        ChecklistItem("unsigned_casebooks", ITEM_TITLES["unsigned_casebooks"],
                       len(unsigned), tuple(unsigned[:LISTED])),
-        ChecklistItem("unverified_forms", gettext_lazy("Forms not source-verified"),
+        ChecklistItem("unverified_forms", ITEM_TITLES["unverified_forms"],
                       len(unverified), tuple(unverified[:LISTED])),
     ]  # fmt: skip
 
@@ -119,3 +127,26 @@ def open_items(items: list[ChecklistItem]) -> int:
 def summary(items: list[ChecklistItem]) -> str:
     """One line for the trail and the signature's reason: each item's key and count."""
     return ", ".join(f"{item.key} {item.count}" for item in items)
+
+
+#: How a confirmed lock's reason records the open items (the trail's and the signature's
+#: text, kept in English as recorded; :func:`reason_display` shows it in the reader's language).
+_CONFIRMED = " [confirmed with open checklist items: "
+
+
+def confirmed_reason(reason: str, items: list[ChecklistItem]) -> str:
+    return f"{reason.strip()}{_CONFIRMED}{summary(items)}]"
+
+
+def reason_display(reason: str) -> str:
+    """A lock reason in the page's language: the user's words as written, the recorded open
+    items (``open_queries 1, ...``) by their titles."""
+    head, sep, tail = (reason or "").partition(_CONFIRMED)
+    if not sep or not tail.endswith("]"):
+        return reason
+    parts = []
+    for part in tail[:-1].split(", "):
+        key, _sep, count = part.rpartition(" ")
+        parts.append(f"{ITEM_TITLES[key]} {count}" if key in ITEM_TITLES else part)
+    return _("%(reason)s [confirmed with open checklist items: %(items)s]") % {
+        "reason": head, "items": "; ".join(parts)}  # fmt: skip

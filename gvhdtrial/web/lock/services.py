@@ -92,7 +92,7 @@ def lock_database(
     """Lock (e-signed). While the lock checklist has open items the lock is refused
     (:class:`ChecklistOpen`) unless ``confirmed``; a confirmed lock records the open items'
     counts in its reason (the trail's and the signature's)."""
-    from gvhdtrial.web.lock.checklist import lock_checklist, open_items, summary
+    from gvhdtrial.web.lock.checklist import confirmed_reason, lock_checklist, open_items
 
     require(actor, Permission.LOCK)
     if not (reason or "").strip():
@@ -102,7 +102,7 @@ def lock_database(
         raise ChecklistOpen(items)
     check_signature(actor, "lock", password, request)
     if open_items(items):
-        reason = f"{reason.strip()} [confirmed with open checklist items: {summary(items)}]"
+        reason = confirmed_reason(reason, items)
     with write(actor, reason=reason, when_locked=True) as audit:
         lock = DatabaseLock.objects.select_for_update().get(pk=1)
         if lock.locked:

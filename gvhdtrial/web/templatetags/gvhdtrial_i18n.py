@@ -28,3 +28,11 @@ def core_translate(text: object) -> str:
 def visit(name: object) -> str:
     """A visit's name in the page's language (``d28`` -> Day 28 / 第28天)."""
     return _visit_label(name)
+
+
+@register.filter
+def lock_reason(reason: object) -> str:
+    """A lock or signature reason with its recorded checklist items in the page's language."""
+    from gvhdtrial.web.lock.checklist import reason_display
+
+    return reason_display(str(reason)) if reason is not None else ""
