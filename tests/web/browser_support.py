@@ -33,6 +33,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "playwright"
 ARM_WORDS = re.compile(r"\bMSC\b|placebo|\bcontrol|安慰剂|对照组?|间充质干细胞", re.IGNORECASE)
 
 
+#: The browser locale of a user who works in a language of the service.
+BROWSER_LOCALES = {"zh-hans": "zh-CN", "en-gb": "en-GB"}
+
+
 @dataclass
 class Web:
     """One live server and one Chromium: new pages, sign-in, screenshots."""
@@ -49,16 +53,21 @@ class Web:
     def url(self) -> str:
         return self.server.url
 
-    def page(self) -> Any:
-        """A page in a browser context of its own (no cookies shared with other pages)."""
-        return self.browser.new_context(viewport=dict(self.viewport)).new_page()
+    def page(self, locale: str | None = None) -> Any:
+        """A page in a browser context of its own (no cookies shared with other pages); with a
+        ``locale`` (``zh-CN``) the browser's own, which formats date inputs as a user's would."""
+        options: dict[str, Any] = {"viewport": dict(self.viewport)}
+        if locale is not None:
+            options["locale"] = locale
+        return self.browser.new_context(**options).new_page()
 
     def login(self, username: str, page: Any = None, language: str | None = None) -> Any:
         """Sign ``username`` in on ``page`` (a new page when None) and return the page. With a
         ``language`` (``en-gb``, ``zh-hans``) it is picked on the login page, or, when the user
         already has a language of their own (given back on signing in), with the header's
         switch; either way it becomes their preference."""
-        page = page if page is not None else self.page()
+        if page is None:  # a user of that language runs a browser in it (date inputs)
+            page = self.page(BROWSER_LOCALES.get(language or ""))
         page.goto(f"{self.url}/login/")
         if language is not None:
             page.click(f'button[name=language][value="{language}"]')
