@@ -112,8 +112,16 @@ class AuditBatch:
         for field, value in snapshot(obj).items():
             self._add("create", record, field, None, value)
 
-    def changed(self, obj: models.Model, before: dict[str, str | None], reason: str = "") -> None:
-        after = snapshot(obj)
+    def changed(
+        self,
+        obj: models.Model,
+        before: dict[str, str | None],
+        reason: str = "",
+        after: dict[str, str | None] | None = None,
+    ) -> None:
+        """Record the fields of ``obj`` that differ from ``before``: against ``obj`` as it is
+        now, or against ``after`` when a batched write recorded the state step by step."""
+        after = snapshot(obj) if after is None else after
         diffs = [(f, before.get(f), v) for f, v in after.items() if before.get(f) != v]
         if not diffs:
             return

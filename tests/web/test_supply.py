@@ -163,3 +163,84 @@ def test_kit_list_pages_filters_searches_and_shows_what_expires_soon(trial: Tria
     assert pharmacist == []  # a site role sees its own site only, whatever it asks
     bad = client.get("/supply/kits/?expires_within=soon")
     assert bad.status_code == 422 and b"expires_within: &#x27;soon&#x27;" in bad.content
+
+
+def test_a_shipped_kit_list_is_written_in_bulk_and_audited_as_kit_by_kit_custody(
+    trial: Trial,
+) -> None:
+    """load_kits ships a seeded list in bulk; its stored kits, custody rows and audit rows are
+    those of the same events applied kit by kit through ``_apply`` (the one custody path)."""
+    from gvhdtrial.supply import CustodyEvent as Event
+    from gvhdtrial.supply import KitSpec
+    from gvhdtrial.web.audit.chain import verify_chain
+    from gvhdtrial.web.audit.models import AuditEntry
+    from gvhdtrial.web.gateway import write
+    from gvhdtrial.web.sites.models import Site
+    from gvhdtrial.web.supply.services import _apply, load_kits
+
+    expiry = TODAY + dt.timedelta(days=400)
+    specs = [KitSpec(f"ZZ{i:03d}", "MSC" if i % 2 else "placebo", "L1", expiry) for i in range(6)]
+    ship_to = {"ZZ000": "C03", "ZZ001": "C03", "ZZ002": "C05", "ZZ004": "C01"}  # ZZ003/5 stay
+    first = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True)[0]
+    load_kits("admin", specs, ship_to=ship_to, on=TODAY)
+
+    def audit_of(numbers: list[str], since: int) -> list[tuple[str, ...]]:
+        kits = {
+            str(k.pk): k.tracking_number for k in Kit.objects.filter(tracking_number__in=numbers)
+        }
+        out = []
+        for e in AuditEntry.objects.filter(seq__gt=since, record__startswith="supply.kit:"):
+            out.append(
+                (
+                    kits[e.record.split(":")[1]],
+                    e.action,
+                    e.field,
+                    e.old or "",
+                    e.new or "",
+                    e.reason,
+                )
+            )
+        return [r for r in out if r[2] not in ("id", "tracking_number", "arm")]
+
+    bulk = audit_of([s.tracking_number for s in specs], first)
+    rows = list(
+        CustodyEvent.objects.filter(kit__tracking_number__startswith="ZZ")
+        .order_by("pk")
+        .values_list("kit__tracking_number", "action", "from_status", "to_status", "site__code")
+    )
+    assert rows == [
+        (tn, action, before, after, ship_to[tn])
+        for tn in ("ZZ000", "ZZ001", "ZZ002", "ZZ004")
+        for action, before, after in (
+            ("ship", "created", "shipped"),
+            ("receive", "shipped", "received"),
+        )
+    ]
+    stored = dict(
+        Kit.objects.filter(tracking_number__startswith="ZZ").values_list(
+            "tracking_number", "status"
+        )
+    )
+    assert stored == {tn: ("received" if tn in ship_to else "created") for tn in stored}
+
+    # The same list loaded unshipped, then shipped kit by kit through _apply.
+    renamed = [KitSpec("YY" + s.tracking_number[2:], s.arm, s.lot, s.expiry) for s in specs]
+    second = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True)[0]
+    load_kits("admin", renamed, on=TODAY)
+    sites = {s.code: s for s in Site.objects.all()}
+    with write(None, reason="kit list loaded", username="admin") as audit:
+        for kit in Kit.objects.filter(tracking_number__startswith="YY").order_by("pk"):
+            site = ship_to.get("ZZ" + kit.tracking_number[2:])
+            for action in (CustodyAction.SHIP, CustodyAction.RECEIVE) if site else ():
+                _apply(
+                    audit,
+                    kit,
+                    Event(action, TODAY, site=site),
+                    sites,
+                    None,
+                    trial.users["admin"].pk,
+                )
+    one_by_one = audit_of([s.tracking_number for s in renamed], second)
+    assert [("ZZ" + r[0][2:], *r[1:]) for r in one_by_one] == bulk
+    assert any(r[2] == "status" and r[4] == "received" for r in bulk)
+    assert not verify_chain().problems

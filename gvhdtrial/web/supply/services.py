@@ -71,27 +71,26 @@ def kit_state(kit: Kit) -> KitState:
     )
 
 
-def _apply(
-    audit: AuditBatch,
+def _step(
     kit: Kit,
     event: CustodyEvent,
     sites: dict[str, Site],
     patient: Patient | None,
     user_id: int,
-) -> CustodyChange:
+    at: dt.datetime,
+) -> CustodyRow:
+    """Apply one custody event to ``kit`` in memory (the pure rule decides) and return its
+    custody row, unsaved. The caller saves both and records them in the audit trail."""
     result = apply_event(kit_state(kit), event)
     if not isinstance(result, CustodyChange):
         raise Refused(f"Kit {kit.tracking_number}: {result.reason}.")
-    before = snapshot(kit)
     after = result.after
     kit.status = after.status.value
     kit.site = sites[after.site] if after.site else None
     if event.action is CustodyAction.DISPENSE:
         kit.patient = patient
         kit.infusion_number = after.infusion_number
-    kit.save(update_fields=["status", "site", "patient", "infusion_number"])
-    audit.changed(kit, before, reason=f"custody: {event.action.value}")
-    row = CustodyRow.objects.create(
+    return CustodyRow(
         kit=kit,
         action=event.action.value,
         from_status=result.before.status.value,
@@ -100,12 +99,29 @@ def _apply(
         patient=kit.patient,
         infusion_number=kit.infusion_number,
         on_date=event.on,
-        at=audit.now,
+        at=at,
         by_id=user_id,
         note=event.note,
     )
+
+
+KIT_CUSTODY_FIELDS = ["status", "site", "patient", "infusion_number"]
+
+
+def _apply(
+    audit: AuditBatch,
+    kit: Kit,
+    event: CustodyEvent,
+    sites: dict[str, Site],
+    patient: Patient | None,
+    user_id: int,
+) -> None:
+    before = snapshot(kit)
+    row = _step(kit, event, sites, patient, user_id, audit.now)
+    kit.save(update_fields=KIT_CUSTODY_FIELDS)
+    audit.changed(kit, before, reason=f"custody: {event.action.value}")
+    row.save()
     audit.created(row)
-    return result
 
 
 def load_kits(
@@ -131,13 +147,32 @@ def load_kits(
         for kit in created:
             audit.created(kit)
         if ship_to:
+            # The same steps as _apply, kit by kit, but written in bulk (one UPDATE per site,
+            # one INSERT of the custody rows) and then audited in the order they happened.
             sites = {s.code: s for s in Site.objects.all()}
+            steps: list[tuple[Kit, dict[str, str | None], dict[str, str | None], str]] = []
+            rows: list[CustodyRow] = []
             for kit in created:
                 site = ship_to.get(kit.tracking_number)
                 if site is None:
                     continue  # stays at the depot
                 for action in (CustodyAction.SHIP, CustodyAction.RECEIVE):
-                    _apply(audit, kit, CustodyEvent(action, on, site=site), sites, None, user.pk)
+                    before = snapshot(kit)
+                    rows.append(
+                        _step(kit, CustodyEvent(action, on, site=site), sites, None, user.pk,
+                              audit.now)
+                    )  # fmt: skip
+                    steps.append((kit, before, snapshot(kit), f"custody: {action.value}"))
+            attnames = [Kit._meta.get_field(f).attname for f in KIT_CUSTODY_FIELDS]
+            final: dict[tuple[object, ...], list[int]] = {}
+            for kit in {k.pk: k for k, *_ in steps}.values():
+                final.setdefault(tuple(getattr(kit, a) for a in attnames), []).append(kit.pk)
+            for values, pks in final.items():  # one UPDATE per site the kits went to
+                Kit.objects.filter(pk__in=pks).update(**dict(zip(attnames, values, strict=True)))
+            CustodyRow.objects.bulk_create(rows)
+            for (kit, before, after, reason), row in zip(steps, rows, strict=True):
+                audit.changed(kit, before, reason=reason, after=after)
+                audit.created(row)
     return len(created)
 
 
