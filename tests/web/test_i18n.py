@@ -73,6 +73,8 @@ PENDING = False
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_.:])[A-Za-zµ][A-Za-z]+(?![A-Za-z0-9_]|[.:]\w)")
 ARM_WORDS_ZH = re.compile(r"安慰剂|对照组?|间充质干细胞|\bMSCs?\b|\bplacebo\b", re.IGNORECASE)
 CJK = re.compile(r"[\u3400-\u9fff]")
+#: A sentence in Chinese ended by an ASCII full stop (GB/T 15834-2011: the full stop is "。").
+ASCII_STOP_AFTER_CHINESE = re.compile(r"[\u3400-\u9fff）]\s*\.(?![\w.])")
 VISIBLE_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 
 
@@ -224,10 +226,13 @@ def test_every_page_in_chinese_has_no_untranslated_string(
     found: dict[str, list[str]] = defaultdict(list)
     n = 0
     leaks = {}
+    ascii_stops = {}
     for who, seen in pages.items():
         for url, html in seen.items():
             n += 1
             texts = visible_texts(html)
+            if stop := ASCII_STOP_AFTER_CHINESE.search(" ".join(texts)):
+                ascii_stops[f"{who} {url}"] = stop.string[max(0, stop.start() - 30) : stop.end()]
             if who != "statistician" and (arm := ARM_WORDS_ZH.search(" ".join(texts))):
                 leaks[f"{who} {url}"] = arm.group(0)
             for text in texts:
@@ -235,6 +240,7 @@ def test_every_page_in_chinese_has_no_untranslated_string(
                     found[text].append(f"{who} {url}")
     assert n > 150
     assert not leaks, f"a blinded role's Chinese page names an arm: {leaks}"
+    assert not ascii_stops, f"a Chinese sentence ends with an ASCII full stop: {ascii_stops}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "untranslated.txt").write_text(_report(found) + "\n", encoding="utf-8")
     if found and PENDING:
