@@ -176,6 +176,7 @@ def test_randomizing_goes_through_a_confirmation_page(trial: Trial) -> None:
     c = trial.client("investigator")
     page = c.get(f"/patients/{patient.pk}/").content.decode()
     assert f'href="/patients/{patient.pk}/randomize/"' in page
+    assert "Kits are dispensed to the patient after randomization." in page  # no empty box
     confirm = c.get(f"/patients/{patient.pk}/randomize/").content.decode()
     assert 'id="stratum">C01<' in confirm and "Eligible" in confirm
     assert 'id="confirm-randomize"' in confirm
@@ -183,4 +184,5 @@ def test_randomizing_goes_through_a_confirmation_page(trial: Trial) -> None:
     assert c.post(f"/patients/{patient.pk}/randomize/").status_code == 302
     patient.refresh_from_db()
     assert patient.allocation.randomization_number.startswith("C01-R")
+    assert "No kit dispensed yet." in c.get(f"/patients/{patient.pk}/").content.decode()
     randomize(trial.actor("investigator"), patient.pk)  # a repeat returns the same allocation

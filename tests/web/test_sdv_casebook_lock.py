@@ -179,6 +179,8 @@ def test_a_role_that_cannot_enter_the_form_reads_it_disabled_and_the_monitor_kee
     assert "skin_bsa_percent" in mine.fields and "reason" in mine.fields
     assert not [n for n, f in mine.fields.items() if "disabled" in f]
     assert "save" in mine.buttons
+    typing_note = "computed by the protocol engine as you type"
+    assert typing_note in trial.client("investigator").get(url).content.decode()
     # The monitor, the data manager and the statistician read it: every field disabled, no
     # reason box, no save button; the monitor keeps the SDV buttons, the data manager the
     # "Query" links at the fields.
@@ -188,6 +190,7 @@ def test_a_role_that_cannot_enter_the_form_reads_it_disabled_and_the_monitor_kee
         assert set(read.fields) == set(mine.fields) - {"reason"}, who
         assert all("disabled" in f for f in read.fields.values()), who
         assert "save" not in read.buttons, who
+        assert typing_note not in page, who  # no entry instructions for a reader
         assert ("verify-row" in read.buttons) == (who == "monitor"), who
         assert ("verify-skin_bsa_percent" in read.buttons) == (who == "monitor"), who
         assert ('id="raise-skin_bsa_percent"' in page) == (who == "datamanager"), who
