@@ -1,5 +1,6 @@
-"""Sample size and power for comparing two rates in a group-sequential design, as rpact's
-``getSampleSizeRates`` / ``getPowerRates`` (normal approximation, H0: pi1 = pi2).
+"""Sample size and power for rates in a group-sequential design, as rpact's
+``getSampleSizeRates`` / ``getPowerRates`` (normal approximation; for one group also rpact's
+exact binomial size).
 
 With allocation ratio r = n1 / n2, total N, difference Delta = pi1 - pi2, the pooled rate
 pi0 = (r pi1 + pi2) / (1 + r) and the per-subject standard deviations of the difference
@@ -26,14 +27,33 @@ sqrt(theta_h0 (1 - theta_h0)), s1 = sqrt(pi1 (1 - pi1)), Delta = pi1 - theta_h0)
 that maximise the likelihood under H0 given (pi1, pi2), the closed-form root of the cubic of
 Farrington & Manning (Stat Med 1990;9:1447-54; Miettinen & Nurminen, Stat Med 1985;4:213-26),
 and Delta = pi1 - pi2 - theta_h0. With theta_h0 = 0 that root is the pooled rate, the formula
-above. ``normal_approximation=False`` is refused with the reason for each case: rpact has
-no exact power (``getPowerRates``) and no exact size for two groups or two-sided designs; its
-exact binomial size for one group is not reproduced (the exact power is a saw-tooth in n and
-rpact's choice among the crossings of 1 - beta is undocumented; neither the smallest n nor
-the smallest n with the power above 1 - beta for every larger n gives it). The exact
-operating characteristics at a chosen size are :mod:`gvhdtrial.design.simulation`'s
-``exact_rates`` (group-sequential z-test) and :mod:`gvhdtrial.design.exact`'s ``sap_power``.
-The exact power of the analysis plan's own test rule is in ``gvhdtrial.design.exact``.
+above.
+
+**Exact binomial size for one group** (``normal_approximation=False, groups=1``, one-sided, as
+rpact). The test at size n is the exact binomial test of H0 pi = theta_h0 at level alpha: for
+pi1 > theta_h0 it rejects when X > q, q the smallest count with P_H0(X > q) <= alpha; for
+pi1 < theta_h0 when X <= c, c the largest count with P_H0(X <= c) < alpha (strictly: a tie
+P_H0 = alpha counts as level alpha above and not below, as R's ``qbinom`` has it). Its power
+P_pi1(reject) is a saw-tooth in n (Chernick & Liu, Am Stat 2002;56:149-55), so "the n where
+the power reaches 1 - beta" is not one number. rpact 3.3.4 takes the one a search finds:
+n = 2, 4, 8, ... doubled until the power is >= 1 - beta, then an integer bisection between 2
+and that n (midpoint (lo + hi) / 2 rounded half to even; hi kept where the power is
+>= 1 - beta, lo where not) until hi - lo <= 1; the size is hi. It is a size with power >=
+1 - beta whose predecessor has less, not always the smallest such size (pi1 = 0.4 against
+0.2, alpha 0.025, power 0.8: 44, where 41 already has power 0.822 and 42, 43 have less). This
+rule was found from rpact as a black box (its source was not read): it gives rpact's size on
+all 5,969 cases of a probe grid (alpha 0.01-0.1, beta 0.1-0.3, 23 rates each way, sizes 2 to
+8,232), and the sequence of sizes at which rpact asks for the binomial power (observed by
+tracing ``stats::pbinom``) on 300 of them. rpact reports that size as ``nFixed``; with several
+looks the maximum is it times the inflation factor, and the per-look sizes and expected
+sizes follow from the design as in the normal case (the exact test is not carried into the
+looks). The fixtures hold 84 cases (tests/design/test_rates.py).
+
+``normal_approximation=False`` is refused otherwise, as rpact refuses it, with the reason: rpact
+has no exact power (``getPowerRates``) and no exact size for two groups or two-sided designs.
+The exact operating characteristics at a chosen size are :mod:`gvhdtrial.design.simulation`'s
+``exact_rates`` (group-sequential z-test) and :mod:`gvhdtrial.design.exact`'s ``sap_power``
+(the analysis plan's own test rule).
 """
 
 from __future__ import annotations
@@ -43,6 +63,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
+from scipy.stats import binom
 
 from gvhdtrial.design.group_sequential import TrialDesign, group_sequential
 
@@ -180,7 +201,8 @@ def _check(
 
 
 def _refuse_exact(design: TrialDesign, groups: int, power: bool) -> None:
-    """normal_approximation=False: say what rpact does and what is accepted (module doc)."""
+    """normal_approximation=False: refuse what rpact refuses, saying what is accepted (module
+    doc); one group with a one-sided design passes (rpact's exact binomial size)."""
     if power:
         raise ValueError(
             "normal_approximation=False: power_rates is the normal approximation only, as "
@@ -200,14 +222,42 @@ def _refuse_exact(design: TrialDesign, groups: int, power: bool) -> None:
             "calculation not available for two-sided testing'), accepted: sided=1 or "
             "normal_approximation=True"
         )
-    raise ValueError(
-        "normal_approximation=False (groups=1, one-sided: rpact's exact binomial sample "
-        "size) is not implemented: the exact power is a saw-tooth in n, and rpact 3.3.4 "
-        "returns one of the sizes where it crosses 1 - beta by a rule it does not document "
-        "(neither the smallest such n nor the smallest n beyond which the power stays above "
-        "1 - beta reproduces it); accepted: normal_approximation=True. Exact operating "
-        "characteristics at a chosen size: gvhdtrial.design.exact_rates"
-    )
+
+
+# ties P_H0 = alpha, computed in floating point, are decided as R's qbinom decides them
+_TIE = 1e-9
+
+
+def exact_binomial_power(n: int, pi1: float, theta_h0: float, alpha: float) -> float:
+    """Power at pi1 of the one-sided exact binomial test of H0 pi = theta_h0 at level alpha
+    with n subjects, in the direction of pi1 (module doc)."""
+    x = np.arange(-1, n + 1)
+    if pi1 > theta_h0:
+        q = x[np.argmax(binom.sf(x, n, theta_h0) <= alpha * (1 + _TIE))]
+        return float(binom.sf(q, n, pi1))
+    below = x[binom.cdf(x, n, theta_h0) < alpha * (1 - _TIE)]
+    return float(binom.cdf(below[-1], n, pi1)) if below.size else 0.0
+
+
+def exact_binomial_size(pi1: float, theta_h0: float, alpha: float, beta: float) -> int:
+    """rpact's exact one-group size (``normalApproximation = FALSE``): n doubled from 2 until
+    the exact power reaches 1 - beta, then bisected between 2 and there, midpoints rounded half
+    to even, keeping the end with enough power (module doc)."""
+
+    def enough(n: int) -> bool:
+        return exact_binomial_power(n, pi1, theta_h0, alpha) >= 1 - beta
+
+    hi = 2
+    while not enough(hi):
+        hi *= 2
+    lo = 2
+    while hi - lo > 1:
+        mid = round((lo + hi) / 2)  # Python's round is half to even, as R's
+        if enough(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _stopping(
@@ -229,7 +279,16 @@ def _expected_n(design: TrialDesign, n_max: float, theta: float) -> float:
 
 
 def _plan(
-    design, pi1, pi2, r, n_max, theta, n_fixed, both_sides=False, groups=2, theta_h0=0.0
+    design: TrialDesign,
+    pi1: float,
+    pi2: float | None,
+    r: float,
+    n_max: float,
+    theta: float,
+    n_fixed: float,
+    both_sides: bool = False,
+    groups: int = 2,
+    theta_h0: float = 0.0,
 ) -> RatesPlan:
     theta_design = math.sqrt(design.shift)
     reject, _ = _stopping(design, theta, both_sides)
@@ -269,18 +328,23 @@ def sample_size_rates(
 ) -> RatesPlan:
     """Maximum total sample size (rpact's ``getSampleSizeRates``, normal approximation): two
     groups, H0 pi1 - pi2 = ``theta_h0`` (0, or a margin), or one group (``groups=1``, H0 pi1 =
-    ``theta_h0``). ``design`` defaults to a fixed one-sided design at alpha 0.025, power 0.8."""
+    ``theta_h0``). With one group and a one-sided design, ``normal_approximation=False`` gives
+    rpact's exact binomial size (module doc). ``design`` defaults to a fixed one-sided design
+    at alpha 0.025, power 0.8."""
     design = design or group_sequential(k_max=1)
     r = float(allocation_ratio_planned)
     _check(pi1, pi2, r, normal_approximation, theta_h0, groups)
     _margin_one_sided(design, theta_h0, groups)
     if normal_approximation is not True:
         _refuse_exact(design, groups, power=False)
-    s0, s1, delta = _moments(pi1, pi2, r, theta_h0, groups)
-    z_a = float(ndtri(1 - design.alpha / design.sided))
-    z_b = float(ndtri(1 - design.beta))
-    n_fixed = (z_a * s0 + z_b * s1) ** 2 / delta**2
-    n_max = n_fixed * design.inflation_factor
+        n_fixed = float(exact_binomial_size(pi1, theta_h0, design.alpha, design.beta))
+    else:
+        s0, s1, delta = _moments(pi1, pi2, r, theta_h0, groups)
+        z_a = float(ndtri(1 - design.alpha / design.sided))
+        z_b = float(ndtri(1 - design.beta))
+        n_fixed = (z_a * s0 + z_b * s1) ** 2 / delta**2
+    # one look: the fixed size itself (the inflation factor is 1 up to rounding)
+    n_max = n_fixed if design.k_max == 1 else n_fixed * design.inflation_factor
     return _plan(
         design, pi1, pi2, r, n_max, math.sqrt(design.shift), n_fixed,
         groups=groups, theta_h0=theta_h0,
