@@ -230,13 +230,30 @@ _TIE = 1e-9
 
 def exact_binomial_power(n: int, pi1: float, theta_h0: float, alpha: float) -> float:
     """Power at pi1 of the one-sided exact binomial test of H0 pi = theta_h0 at level alpha
-    with n subjects, in the direction of pi1 (module doc)."""
-    x = np.arange(-1, n + 1)
-    if pi1 > theta_h0:
-        q = x[np.argmax(binom.sf(x, n, theta_h0) <= alpha * (1 + _TIE))]
+    with n subjects, in the direction of pi1 (module doc). The critical count is found from
+    scipy's quantile and then stepped to the exact boundary (a few tail probabilities)."""
+    if pi1 > theta_h0:  # reject X > q, q the smallest with P_H0(X > q) <= alpha
+
+        def level(q: float) -> bool:
+            return q >= n or float(binom.sf(q, n, theta_h0)) <= alpha * (1 + _TIE)
+
+        q = min(max(float(binom.isf(alpha, n, theta_h0)), -1.0), float(n))
+        while q > -1 and level(q - 1):
+            q -= 1
+        while not level(q):
+            q += 1
         return float(binom.sf(q, n, pi1))
-    below = x[binom.cdf(x, n, theta_h0) < alpha * (1 - _TIE)]
-    return float(binom.cdf(below[-1], n, pi1)) if below.size else 0.0
+
+    # reject X <= c, c the largest with P_H0(X <= c) < alpha (-1: never)
+    def below(c: float) -> bool:
+        return c < 0 or float(binom.cdf(c, n, theta_h0)) < alpha * (1 - _TIE)
+
+    c = min(max(float(binom.ppf(alpha, n, theta_h0)), -1.0), float(n))
+    while c < n and below(c + 1):
+        c += 1
+    while not below(c):
+        c -= 1
+    return float(binom.cdf(c, n, pi1)) if c >= 0 else 0.0
 
 
 def exact_binomial_size(pi1: float, theta_h0: float, alpha: float, beta: float) -> int:
