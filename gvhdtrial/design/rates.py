@@ -47,7 +47,8 @@ all 5,969 cases of a probe grid (alpha 0.01-0.1, beta 0.1-0.3, 23 rates each way
 tracing ``stats::pbinom``) on 300 of them. rpact reports that size as ``nFixed``; with several
 looks the maximum is it times the inflation factor, and the per-look sizes and expected
 sizes follow from the design as in the normal case (the exact test is not carried into the
-looks). The fixtures hold 84 cases (tests/design/test_rates.py).
+looks). The fixtures hold 79 rpact cases (tests/design/test_rates.py): 20 rate pairs at
+alpha / beta 0.025 / 0.2, 0.05 / 0.1 and 0.01 / 0.3, four ties, five group-sequential designs.
 
 ``normal_approximation=False`` is refused otherwise, as rpact refuses it, with the reason: rpact
 has no exact power (``getPowerRates``) and no exact size for two groups or two-sided designs.
