@@ -30,8 +30,9 @@ Design types, with their sources:
 - Two-sided designs with beta spending or ``"PT"`` have an inner futility wedge
   (Pampallona & Tsiatis 1994; Jennison & Turnbull ch. 5.2 and 7.3): stop for futility when
   |Z_k| < futility_bounds[k]; the futility probabilities at the design drift add up to
-  beta. With beta spending, a look at which the one-sided region Z_k < 0 alone already
-  holds more than the beta to spend gets no wedge and spends nothing; ``beta_adjustment``
+  beta. With beta spending, a look gets no wedge, and spends nothing, where the upper
+  test alone, as a one-sided beta-spending design, would stop for futility at or below
+  zero (see ``_empty_wedges``); ``beta_adjustment``
   (rpact's ``betaAdjustment``, default True) then stretches the remaining spending
   linearly so that beta is still spent by the end (see ``_beta_spending_two_sided``).
   ``two_sided_power`` counts rejections on both sides as power (and in the fixed design
@@ -411,33 +412,29 @@ def _beta_spending(t, cum_alpha, cum_beta, binding, alpha_crit=None):
     return crit, fut[:-1], theta
 
 
-def _beta_spending_two_sided(t, cum_alpha, cum_beta, beta, binding, beta_adjustment):
+def _beta_spending_two_sided(t, cum_alpha, cum_beta, beta, binding, beta_adjustment, empty):
     """Critical values, inner-wedge futility bounds and drift of a two-sided beta-spending
     design (Jennison & Turnbull 2000, ch. 7.3; Pampallona & Tsiatis 1994, two-sided).
 
     At look k < K the trial stops for futility when |Z_k| < f_k, where f_k spends the beta
-    increment under the drift theta: P(continue to k, -f_k < Z_k < f_k; theta) = b_k. When
-    even the one-sided region Z_k < 0 already carries at least b_k under theta (the upper
-    test's futility region Z_k < f and the lower test's Z_k > -f would not overlap), look k
-    has no futility bound and spends nothing; with ``beta_adjustment`` the cumulative beta
-    still to spend is then stretched linearly so that it runs from what was spent to beta
-    over the remaining spending function values (rpact's ``betaAdjustment``), without it the
-    unspent increment is carried to the next look. A bound that would reach the critical
-    value is set to it. theta is the smallest drift at which the futility probabilities add
-    up to beta (:func:`_smallest_drift`).
+    increment under the drift theta: P(continue to k, -f_k < Z_k < f_k; theta) = b_k. The
+    looks flagged in ``empty`` (those where the one-sided companion design has a futility
+    bound <= 0, see :func:`_empty_wedges`) have no futility bound and spend nothing; with
+    ``beta_adjustment`` the cumulative beta still to spend is then stretched linearly so
+    that it runs from what was spent to beta over the remaining spending function values
+    (rpact's ``betaAdjustment``), without it the unspent increment is carried to the next
+    look. A bound that would reach the critical value is set to it. theta is the drift at
+    which the futility probabilities add up to beta (with the looks without a wedge fixed,
+    the total is continuous and decreasing in theta).
     """
     k_max = len(t)
     alpha_crit = None if binding else _spend_bounds(t, cum_alpha, 2, None)
     a_inc = np.diff(np.concatenate([[0.0], cum_alpha]))
 
-    def run(theta, force=None):
-        """Bounds at drift theta; ``force`` fixes which looks have no wedge (else the
-        criterion decides). Returns the bounds, the total futility probability and the
-        looks without a wedge."""
+    def run(theta):
+        """Bounds at drift theta and the total futility probability."""
         crit = np.empty(k_max)
         fut = np.full(k_max - 1, -np.inf)
-        empty = [False] * (k_max - 1)
-        margin = np.zeros(k_max - 1)  # P(Z_k < 0) minus the beta to spend: >= 0 means empty
         target = np.array(cum_beta, dtype=float)
         spent = 0.0
         g0: Grid | None = None
@@ -460,16 +457,9 @@ def _beta_spending_two_sided(t, cum_alpha, cum_beta, beta, binding, beta_adjustm
                 c = 0.0 if rej0(0.0) <= 0 else _solve(rej0, 0.0, 12.0)
             crit[k] = c
             if k == k_max - 1:
-                total = spent + between(g1, tk, -c, c, theta)
-                return crit, fut, total, tuple(empty), margin
+                return crit, fut, spent + between(g1, tk, -c, c, theta)
             b = target[k] - spent
-            margin[k] = between(g1, tk, -np.inf, 0.0, theta) - b
-            if force is not None:
-                empty[k] = force[k] or b <= 0
-            else:
-                empty[k] = b <= 0 or margin[k] >= 0
-            if empty[k]:
-                f = -np.inf
+            if empty[k] or b <= 0:
                 if beta_adjustment and b > 0 and target[k] < beta:
                     rest = target[k + 1 :]
                     target[k + 1 :] = spent + (beta - spent) * (rest - target[k]) / (
@@ -505,44 +495,33 @@ def _beta_spending_two_sided(t, cum_alpha, cum_beta, beta, binding, beta_adjustm
                 )
         raise AssertionError  # pragma: no cover
 
-    theta = _smallest_drift(run, beta, k_max)
-    crit, fut, _, _, _ = run(theta)
+    theta = _solve(lambda th: run(th)[2] - beta, 1e-6, 12.0)
+    crit, fut, _ = run(theta)
     return crit, fut, theta
 
 
-def _smallest_drift(run, beta, k_max) -> float:
-    """The smallest drift at which the futility probabilities add up to beta.
+def _empty_wedges(
+    t: np.ndarray, cum_alpha: np.ndarray, cum_beta: np.ndarray, binding: bool
+) -> tuple[bool, ...]:
+    """Which looks of a two-sided beta-spending design have no futility wedge.
 
-    Which looks have no wedge depends on the drift (fewer as it grows), and the total
-    futility probability jumps where that changes, so the equation can have several
-    roots; the design is the one at the smallest (as rpact's). Within a stretch of drifts
-    with the same looks without a wedge the total is continuous and decreasing: solve it
-    there; if the root lies past the stretch, move to where the stretch ends and repeat.
+    The two-sided design is the union of an upper and a lower one-sided test. A look gets a
+    wedge |Z_k| < f_k only where the upper test alone, as a one-sided beta-spending design
+    (reject when Z_k >= c_k, stop for futility when Z_k < f_k, the same beta spending
+    function), stops for futility above zero: f_k > 0. Where its f_k <= 0, the upper
+    test's futility region Z_k < f_k and the lower test's Z_k > -f_k do not overlap and the
+    look has no wedge. Non-binding, the upper test uses the two-sided design's critical
+    values c_k; binding, its own at level alpha / 2 (half the alpha spending).
+
+    This is the rule of rpact 3.3.4, found by probing it as a black box: where rpact
+    switches between a wedge and none at a look (as gamma_b moves), this f_k crosses zero
+    (|f_k| < 1.1e-8 at five such switches, found by bisection to 1e-10 in gamma_b). The
+    two-sided constraint alone does not decide: near a switch the design equations have a
+    solution with the wedge and one without.
     """
-    lo, hi = 1e-6, 12.0
-    pattern = run(lo)[3]
-    for _ in range(4 * k_max):
-        if run(lo, pattern)[2] - beta <= 0:
-            return lo  # the total jumped below beta where the stretch began
-        root = float(
-            optimize.brentq(
-                lambda th, p=pattern: run(th, p)[2] - beta, lo, hi, xtol=1e-13, rtol=1e-14
-            )
-        )
-        after = run(root)[3]
-        if after == pattern:
-            return root
-        # the stretch ends where the first look that changed gets its wedge: the root of
-        # that look's criterion margin, the looks before it as in the stretch
-        j = next(i for i, (x, y) in enumerate(zip(pattern, after, strict=True)) if x != y)
-        end = float(
-            optimize.brentq(
-                lambda th, p=pattern, j=j: run(th, p)[4][j], lo, root, xtol=1e-13, rtol=1e-14
-            )
-        )
-        lo = end * (1 + 1e-13) + 1e-15
-        pattern = run(lo)[3]
-    raise ValueError("no drift gives the two-sided beta-spending design power 1 - beta")
+    alpha_crit = None if binding else _spend_bounds(t, cum_alpha, 2, None)
+    _, fut, _ = _beta_spending(t, cum_alpha / 2.0, cum_beta, binding, alpha_crit)
+    return tuple(bool(f <= 0) for f in fut)
 
 
 def _pt_design(t, alpha, beta, delta1, delta0, binding, sided=1):
@@ -712,7 +691,13 @@ def group_sequential(
         if beta_sp and sided == 2:
             cum_beta = spending(type_beta_spending[2:], beta, t, 1, gamma_b)
             crit, futility, theta = _beta_spending_two_sided(
-                t, cum_alpha, cum_beta, beta, binding_futility, beta_adjustment
+                t,
+                cum_alpha,
+                cum_beta,
+                beta,
+                binding_futility,
+                beta_adjustment,
+                _empty_wedges(t, cum_alpha, cum_beta, binding_futility),
             )
         elif beta_sp:
             cum_beta = spending(type_beta_spending[2:], beta, t, 1, gamma_b)
