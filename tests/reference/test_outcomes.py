@@ -164,8 +164,10 @@ def test_relapse_related_deaths_follow_a_relapse(events: list[dict]) -> None:
 
 
 def test_deterministic(attributes: pd.DataFrame) -> None:
-    a = outcomes.generate_outcomes(attributes, np.random.default_rng(5), effort=0.05)
-    b = outcomes.generate_outcomes(attributes, np.random.default_rng(5), effort=0.05)
-    c = outcomes.generate_outcomes(attributes, np.random.default_rng(6), effort=0.05)
+    # a short search (effort 0.01: 150, 100 and 30 annealing steps) draws from the generator in
+    # every phase as the full one does
+    a = outcomes.generate_outcomes(attributes, np.random.default_rng(5), effort=0.01)
+    b = outcomes.generate_outcomes(attributes, np.random.default_rng(5), effort=0.01)
+    c = outcomes.generate_outcomes(attributes, np.random.default_rng(6), effort=0.01)
     assert a == b
     assert a != c
