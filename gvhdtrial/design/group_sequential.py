@@ -515,7 +515,8 @@ def _empty_wedges(
 
     This is the rule of rpact 3.3.4, found by probing it as a black box: where rpact
     switches between a wedge and none at a look (as gamma_b moves), this f_k crosses zero
-    (|f_k| < 1.1e-8 at five such switches, found by bisection to 1e-10 in gamma_b). The
+    (|f_k| < 1.1e-8 at six such switches, one binding, found by bisection to 1e-9 in
+    gamma_b; docs/design.md has the table). The
     two-sided constraint alone does not decide: near a switch the design equations have a
     solution with the wedge and one without.
     """
