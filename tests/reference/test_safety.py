@@ -19,7 +19,6 @@ if str(ROOT) not in sys.path:  # ``reference`` is a top-level folder, not an ins
 
 from gvhdtrial.data import ctcae, model  # noqa: E402
 from reference import safety  # noqa: E402
-from reference._standin_attributes import load_attributes  # noqa: E402
 from reference.outcomes import CAUSE_OF_TERM, death_primary_term, generate_outcomes  # noqa: E402
 
 COLUMNS = ("any grade", "grade 3-4", "grade 5")
@@ -27,8 +26,8 @@ PUBLISHED = ROOT / "gvhdtrial/analysis/published/table3.csv"
 
 
 @pytest.fixture(scope="module")
-def trial() -> tuple[pd.DataFrame, list[dict], list[dict]]:
-    attributes = load_attributes()
+def trial(solved_attributes: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+    attributes = solved_attributes
     # a short outcome search is enough here: only the deaths (7 / 6 within 180 days) matter
     events = generate_outcomes(attributes, np.random.default_rng(11), effort=0.15)
     aes = safety.generate_adverse_events(attributes, events, np.random.default_rng(12))
