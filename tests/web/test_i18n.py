@@ -73,8 +73,9 @@ PENDING = False
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_.:])[A-Za-zµ][A-Za-z]+(?![A-Za-z0-9_]|[.:]\w)")
 ARM_WORDS_ZH = re.compile(r"安慰剂|对照组?|间充质干细胞|\bMSCs?\b|\bplacebo\b", re.IGNORECASE)
 CJK = re.compile(r"[\u3400-\u9fff]")
-#: A sentence in Chinese ended by an ASCII full stop (GB/T 15834-2011: the full stop is "。").
-ASCII_STOP_AFTER_CHINESE = re.compile(r"[\u3400-\u9fff）]\s*\.(?![\w.])")
+#: Chinese text followed by an ASCII full stop or colon (GB/T 15834-2011: "。" and "："), e.g. a
+#: sentence closed outside its translation or Django's form label suffix.
+ASCII_STOP_AFTER_CHINESE = re.compile(r"[\u3400-\u9fff）]\s*[.:](?![\w.])")
 VISIBLE_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 
 
@@ -240,7 +241,7 @@ def test_every_page_in_chinese_has_no_untranslated_string(
                     found[text].append(f"{who} {url}")
     assert n > 150
     assert not leaks, f"a blinded role's Chinese page names an arm: {leaks}"
-    assert not ascii_stops, f"a Chinese sentence ends with an ASCII full stop: {ascii_stops}"
+    assert not ascii_stops, f"Chinese text followed by an ASCII full stop or colon: {ascii_stops}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "untranslated.txt").write_text(_report(found) + "\n", encoding="utf-8")
     if found and PENDING:
